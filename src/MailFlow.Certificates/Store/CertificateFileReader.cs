@@ -1,0 +1,185 @@
+using System.Security.Cryptography;
+using System.Security.Cryptography.X509Certificates;
+using MailFlow.Core.Errors;
+
+namespace MailFlow.Certificates.Store;
+
+/// <summary>A certificate read from an import file: the leaf (with its key when there is one) and the rest of the chain.</summary>
+public sealed record ImportedCertificate(X509Certificate2 Leaf, IReadOnlyList<X509Certificate2> Chain);
+
+/// <summary>
+/// Reads PKCS#12 (PFX) and PEM files for Import-ExchangeCertificate. Every failure is a
+/// <see cref="MailFlowException"/> that names the file and says what is wrong with it.
+/// </summary>
+public static class CertificateFileReader
+{
+    public static ImportedCertificate ReadPkcs12(string file, string? password)
+    {
+        var bytes = ReadBytes(file);
+        if (X509Certificate2.GetCertContentType(bytes) != X509ContentType.Pkcs12)
+        {
+            throw Invalid(file, "is not a PKCS#12 (PFX) file");
+        }
+
+        X509Certificate2Collection collection;
+        try
+        {
+            collection = X509CertificateLoader.LoadPkcs12Collection(bytes, password, X509KeyStorageFlags.Exportable);
+        }
+        catch (CryptographicException ex)
+        {
+            throw new MailFlowException($"certificate file '{file}' cannot be opened with the password given (wrong password, or the file is damaged): {ex.Message}", ex, MailFlowErrorKind.InvalidData);
+        }
+
+        var withKeys = collection.Where(c => c.HasPrivateKey).ToList();
+        if (withKeys.Count == 0)
+        {
+            throw Invalid(file, "holds no private key; a PFX for SMTP must include the key");
+        }
+
+        if (withKeys.Count > 1)
+        {
+            throw Invalid(file, $"holds {withKeys.Count} certificates with private keys; import them one file at a time");
+        }
+
+        var leaf = withKeys[0];
+        return new ImportedCertificate(leaf, collection.Where(c => !ReferenceEquals(c, leaf)).ToList());
+    }
+
+    /// <summary>
+    /// Reads certificates (leaf first or in any order) from <paramref name="certificateFile"/> and the
+    /// private key from <paramref name="keyFile"/>, or from the certificate file when the key is in it.
+    /// </summary>
+    public static ImportedCertificate ReadPem(string certificateFile, string? keyFile, string? keyPassword, bool allowWithoutPrivateKey)
+    {
+        var certificateText = ReadText(certificateFile);
+        var certificates = new X509Certificate2Collection();
+        try
+        {
+            certificates.ImportFromPem(certificateText);
+        }
+        catch (CryptographicException ex)
+        {
+            throw Invalid(certificateFile, $"has a CERTIFICATE block that cannot be decoded: {ex.Message}");
+        }
+
+        if (certificates.Count == 0)
+        {
+            throw Invalid(certificateFile, "holds no \"-----BEGIN CERTIFICATE-----\" block");
+        }
+
+        var keySource = keyFile ?? certificateFile;
+        var keyText = keyFile is null ? certificateText : ReadText(keyFile);
+        var key = ReadPrivateKey(keySource, keyText, keyPassword);
+        if (key is null)
+        {
+            if (!allowWithoutPrivateKey)
+            {
+                throw Invalid(keySource, keyFile is null
+                    ? "holds no private key; pass the key file with --key (or --no-private-key to import the certificate alone)"
+                    : "holds no \"PRIVATE KEY\" block");
+            }
+
+            return new ImportedCertificate(certificates[0], certificates.Skip(1).ToList());
+        }
+
+        using (key)
+        {
+            foreach (var candidate in certificates)
+            {
+                var withKey = TryAttach(candidate, key);
+                if (withKey is not null)
+                {
+                    // Re-load through PKCS#12 so the key is a persisted, exportable one on every platform.
+                    var leaf = X509CertificateLoader.LoadPkcs12(withKey.Export(X509ContentType.Pkcs12), null, X509KeyStorageFlags.Exportable);
+                    withKey.Dispose();
+                    return new ImportedCertificate(leaf, certificates.Where(c => !ReferenceEquals(c, candidate)).ToList());
+                }
+            }
+        }
+
+        throw Invalid(keySource, $"holds a private key that belongs to none of the certificates in '{certificateFile}'");
+    }
+
+    private static AsymmetricAlgorithm? ReadPrivateKey(string file, string text, string? password)
+    {
+        var hasEncrypted = text.Contains("-----BEGIN ENCRYPTED PRIVATE KEY-----", StringComparison.Ordinal);
+        var hasPlain = text.Contains("PRIVATE KEY-----", StringComparison.Ordinal) && !hasEncrypted;
+        if (!hasEncrypted && !hasPlain)
+        {
+            return null;
+        }
+
+        if (hasEncrypted && string.IsNullOrEmpty(password))
+        {
+            throw Invalid(file, "holds an encrypted private key; give its password");
+        }
+
+        foreach (var create in new Func<AsymmetricAlgorithm>[] { RSA.Create, ECDsa.Create })
+        {
+            var key = create();
+            try
+            {
+                if (hasEncrypted)
+                {
+                    key.ImportFromEncryptedPem(text, password);
+                }
+                else
+                {
+                    key.ImportFromPem(text);
+                }
+
+                return key;
+            }
+            catch (Exception ex) when (ex is CryptographicException or ArgumentException)
+            {
+                key.Dispose();
+            }
+        }
+
+        throw Invalid(file, hasEncrypted
+            ? "holds an encrypted private key that cannot be decrypted with the password given (or is not RSA/ECDSA)"
+            : "holds a private key that is damaged or neither RSA nor ECDSA");
+    }
+
+    private static X509Certificate2? TryAttach(X509Certificate2 certificate, AsymmetricAlgorithm key)
+    {
+        try
+        {
+            return key switch
+            {
+                RSA rsa when certificate.GetRSAPublicKey() is { } pub && PublicKeysEqual(pub, rsa) => certificate.CopyWithPrivateKey(rsa),
+                ECDsa ecdsa when certificate.GetECDsaPublicKey() is { } pub && PublicKeysEqual(pub, ecdsa) => certificate.CopyWithPrivateKey(ecdsa),
+                _ => null,
+            };
+        }
+        catch (CryptographicException)
+        {
+            return null;
+        }
+    }
+
+    private static bool PublicKeysEqual(AsymmetricAlgorithm certificateKey, AsymmetricAlgorithm privateKey)
+    {
+        using (certificateKey)
+        {
+            return certificateKey.ExportSubjectPublicKeyInfo().AsSpan().SequenceEqual(privateKey.ExportSubjectPublicKeyInfo());
+        }
+    }
+
+    private static byte[] ReadBytes(string file)
+    {
+        try
+        {
+            return File.ReadAllBytes(file);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            throw new MailFlowException($"certificate file '{file}' cannot be read: {ex.Message}", ex, MailFlowErrorKind.InvalidData);
+        }
+    }
+
+    private static string ReadText(string file) => System.Text.Encoding.UTF8.GetString(ReadBytes(file));
+
+    private static MailFlowException Invalid(string file, string what) => new($"certificate file '{file}' {what}", MailFlowErrorKind.InvalidData);
+}
