@@ -48,7 +48,7 @@ public sealed class CertificateAuthority : IDisposable
         {
             AddAuthorityExtensions(request);
             var notBefore = Certificate.NotBefore.ToUniversalTime().AddMinutes(1);
-            using var issued = request.Create(Certificate, notBefore, Certificate.NotAfter.ToUniversalTime().AddDays(-1), CertificateBuilder.NewSerialNumber());
+            using var issued = IssueFrom(request, notBefore, Certificate.NotAfter.ToUniversalTime().AddDays(-1));
             using var withKey = CertificateBuilder.WithKey(issued, privateKey);
             return new CertificateAuthority(X509CertificateLoader.LoadPkcs12(withKey.Export(X509ContentType.Pkcs12), null, X509KeyStorageFlags.Exportable));
         }
@@ -63,7 +63,7 @@ public sealed class CertificateAuthority : IDisposable
         {
             CertificateBuilder.AddServerExtensions(request, spec.DnsNames, spec.IpAddresses, spec.Key);
             request.CertificateExtensions.Add(X509AuthorityKeyIdentifierExtension.CreateFromCertificate(Certificate, true, false));
-            using var issued = request.Create(Certificate, spec.NotBefore, spec.NotAfter, CertificateBuilder.NewSerialNumber());
+            using var issued = IssueFrom(request, spec.NotBefore, spec.NotAfter);
             using var withKey = CertificateBuilder.WithKey(issued, privateKey);
             return X509CertificateLoader.LoadPkcs12(withKey.Export(X509ContentType.Pkcs12), null, X509KeyStorageFlags.Exportable);
         }
@@ -73,6 +73,20 @@ public sealed class CertificateAuthority : IDisposable
     public string ExportCertificatePem() => Certificate.ExportCertificatePem();
 
     public void Dispose() => Certificate.Dispose();
+
+    /// <summary>Signs with this CA's key whatever the subject's key algorithm (an ECDSA CA may sign an RSA leaf).</summary>
+    private X509Certificate2 IssueFrom(CertificateRequest request, DateTimeOffset notBefore, DateTimeOffset notAfter)
+    {
+        using AsymmetricAlgorithm key = (AsymmetricAlgorithm?)Certificate.GetECDsaPrivateKey() ?? Certificate.GetRSAPrivateKey()
+            ?? throw new CryptographicException("the CA certificate has no usable private key");
+        var generator = key switch
+        {
+            ECDsa ecdsa => X509SignatureGenerator.CreateForECDsa(ecdsa),
+            RSA rsa => X509SignatureGenerator.CreateForRSA(rsa, RSASignaturePadding.Pkcs1),
+            _ => throw new CryptographicException("unsupported CA key"),
+        };
+        return request.Create(Certificate.SubjectName, generator, notBefore, notAfter, CertificateBuilder.NewSerialNumber());
+    }
 
     private static void AddAuthorityExtensions(CertificateRequest request)
     {

@@ -16,7 +16,7 @@ public static class CertificateFileReader
     public static ImportedCertificate ReadPkcs12(string file, string? password)
     {
         var bytes = ReadBytes(file);
-        if (X509Certificate2.GetCertContentType(bytes) != X509ContentType.Pkcs12)
+        if (ContentTypeOf(bytes) != X509ContentType.Pkcs12)
         {
             throw Invalid(file, "is not a PKCS#12 (PFX) file");
         }
@@ -99,6 +99,18 @@ public static class CertificateFileReader
         }
 
         throw Invalid(keySource, $"holds a private key that belongs to none of the certificates in '{certificateFile}'");
+    }
+
+    private static X509ContentType ContentTypeOf(byte[] bytes)
+    {
+        try
+        {
+            return X509Certificate2.GetCertContentType(bytes);
+        }
+        catch (CryptographicException)
+        {
+            return X509ContentType.Unknown;
+        }
     }
 
     private static AsymmetricAlgorithm? ReadPrivateKey(string file, string text, string? password)
