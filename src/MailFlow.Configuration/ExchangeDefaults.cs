@@ -1,0 +1,68 @@
+using MailFlow.Configuration.Model;
+
+namespace MailFlow.Configuration;
+
+/// <summary>
+/// What a fresh Exchange 2013 server has: the five default receive connectors with Exchange's
+/// settings (exchange-semantics.md §1.1), and the accepted domain of its AD domain.
+/// </summary>
+public static class ExchangeDefaults
+{
+    private static readonly List<string> AllRemoteIPRanges = ["::-ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff", "0.0.0.0-255.255.255.255"];
+
+    public static MailFlowConfiguration Create(string serverName, string serverFqdn)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(serverName);
+        ArgumentException.ThrowIfNullOrWhiteSpace(serverFqdn);
+        var configuration = new MailFlowConfiguration
+        {
+            Server = new ServerIdentity { Name = serverName, Fqdn = serverFqdn },
+            ReceiveConnectors = ReceiveConnectors(serverName, serverFqdn),
+        };
+
+        var dot = serverFqdn.IndexOf('.', StringComparison.Ordinal);
+        if (dot > 0 && serverFqdn[(dot + 1)..].Contains('.', StringComparison.Ordinal))
+        {
+            var domain = serverFqdn[(dot + 1)..].ToLowerInvariant();
+            configuration.AcceptedDomains.Add(new AcceptedDomain { Name = domain, DomainName = domain, DomainType = AcceptedDomainType.Authoritative, Default = true });
+        }
+
+        return configuration;
+    }
+
+    public static List<ReceiveConnector> ReceiveConnectors(string server, string fqdn) =>
+    [
+        Connector($"Default Frontend {server}", TransportRole.FrontendTransport, 25, fqdn,
+            AuthMechanisms.Tls | AuthMechanisms.BasicAuth | AuthMechanisms.BasicAuthRequireTLS | AuthMechanisms.ExchangeServer | AuthMechanisms.Integrated,
+            PermissionGroups.AnonymousUsers | PermissionGroups.ExchangeLegacyServers | PermissionGroups.ExchangeServers,
+            ProtocolLoggingLevel.Verbose),
+        Connector($"Client Frontend {server}", TransportRole.FrontendTransport, 587, fqdn,
+            AuthMechanisms.Tls | AuthMechanisms.BasicAuth | AuthMechanisms.BasicAuthRequireTLS | AuthMechanisms.Integrated,
+            PermissionGroups.ExchangeUsers,
+            ProtocolLoggingLevel.None),
+        Connector($"Outbound Proxy Frontend {server}", TransportRole.FrontendTransport, 717, fqdn,
+            AuthMechanisms.Tls | AuthMechanisms.BasicAuth | AuthMechanisms.BasicAuthRequireTLS | AuthMechanisms.ExchangeServer | AuthMechanisms.Integrated,
+            PermissionGroups.ExchangeServers,
+            ProtocolLoggingLevel.None),
+        Connector($"Default {server}", TransportRole.HubTransport, 2525, fqdn,
+            AuthMechanisms.Tls | AuthMechanisms.BasicAuth | AuthMechanisms.ExchangeServer | AuthMechanisms.Integrated,
+            PermissionGroups.ExchangeLegacyServers | PermissionGroups.ExchangeServers | PermissionGroups.ExchangeUsers,
+            ProtocolLoggingLevel.None),
+        Connector($"Client Proxy {server}", TransportRole.HubTransport, 465, fqdn,
+            AuthMechanisms.Tls | AuthMechanisms.BasicAuth | AuthMechanisms.BasicAuthRequireTLS | AuthMechanisms.ExchangeServer | AuthMechanisms.Integrated,
+            PermissionGroups.ExchangeServers | PermissionGroups.ExchangeUsers,
+            ProtocolLoggingLevel.None),
+    ];
+
+    private static ReceiveConnector Connector(string name, TransportRole role, int port, string fqdn, AuthMechanisms auth, PermissionGroups groups, ProtocolLoggingLevel logging) => new()
+    {
+        Name = name,
+        TransportRole = role,
+        Bindings = [$"[::]:{port}", $"0.0.0.0:{port}"],
+        RemoteIPRanges = [.. AllRemoteIPRanges],
+        Fqdn = fqdn,
+        AuthMechanism = auth,
+        PermissionGroups = groups,
+        ProtocolLoggingLevel = logging,
+    };
+}

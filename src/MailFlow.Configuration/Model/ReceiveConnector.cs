@@ -1,0 +1,50 @@
+namespace MailFlow.Configuration.Model;
+
+/// <summary>
+/// A receive connector (New-/Set-ReceiveConnector). Property names, units and defaults are Exchange's;
+/// the identity is <c>&lt;Server.Name&gt;\&lt;Name&gt;</c>.
+/// </summary>
+public sealed class ReceiveConnector
+{
+    public string Name { get; set; } = string.Empty;
+
+    public TransportRole TransportRole { get; set; } = TransportRole.FrontendTransport;
+
+    public bool Enabled { get; set; } = true;
+
+    /// <summary><c>"0.0.0.0:25"</c>, <c>"[::]:25"</c>, or a specific local address and port.</summary>
+    public List<string> Bindings { get; set; } = [];
+
+    /// <summary>Single addresses, <c>a-b</c> ranges or CIDR blocks; the most specific match picks the connector.</summary>
+    public List<string> RemoteIPRanges { get; set; } = [];
+
+    /// <summary>Name in the banner and EHLO reply, and the name the STARTTLS certificate is looked up by. Null = server FQDN.</summary>
+    public string? Fqdn { get; set; }
+
+    /// <summary>Full 220 line text; null = <c>220 &lt;Fqdn&gt; Microsoft ESMTP MAIL Service ready at &lt;date&gt;</c>.</summary>
+    public string? Banner { get; set; }
+
+    public AuthMechanisms AuthMechanism { get; set; } = AuthMechanisms.Tls;
+
+    public PermissionGroups PermissionGroups { get; set; } = PermissionGroups.None;
+
+    public bool RequireTLS { get; set; }
+
+    /// <summary><c>&lt;I&gt;issuer&lt;S&gt;subject</c> of the certificate to present; null = select by FQDN.</summary>
+    public string? TlsCertificateName { get; set; }
+
+    /// <summary>Bytes; Exchange's default is 36 MB (37,748,736 bytes).</summary>
+    public long MaxMessageSize { get; set; } = 37_748_736;
+
+    public int MaxRecipientsPerMessage { get; set; } = 200;
+
+    public TimeSpan ConnectionTimeout { get; set; } = TimeSpan.FromMinutes(10);
+
+    public TimeSpan ConnectionInactivityTimeout { get; set; } = TimeSpan.FromMinutes(5);
+
+    public int MaxInboundConnection { get; set; } = 5000;
+
+    public int MaxInboundConnectionPerSource { get; set; } = 20;
+
+    public ProtocolLoggingLevel ProtocolLoggingLevel { get; set; } = ProtocolLoggingLevel.None;
+}

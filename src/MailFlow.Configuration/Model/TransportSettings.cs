@@ -1,0 +1,44 @@
+namespace MailFlow.Configuration.Model;
+
+/// <summary>
+/// Set-TransportService settings MailFlow honours. Defaults are the Mailbox-server values of
+/// exchange-semantics.md §9.1; MessageRetryInterval follows the queue documentation (15 min) where the
+/// cmdlet page says 5 min (docs/decisions/0006-retry-defaults.md).
+/// </summary>
+public sealed class TransportSettings
+{
+    public int QueueGlitchRetryCount { get; set; } = 4;
+
+    public TimeSpan QueueGlitchRetryInterval { get; set; } = TimeSpan.FromMinutes(1);
+
+    public int TransientFailureRetryCount { get; set; } = 6;
+
+    public TimeSpan TransientFailureRetryInterval { get; set; } = TimeSpan.FromMinutes(5);
+
+    public TimeSpan OutboundConnectionFailureRetryInterval { get; set; } = TimeSpan.FromMinutes(10);
+
+    public TimeSpan MessageRetryInterval { get; set; } = TimeSpan.FromMinutes(15);
+
+    public TimeSpan MessageExpirationTimeout { get; set; } = TimeSpan.FromDays(2);
+
+    public TimeSpan DelayNotificationTimeout { get; set; } = TimeSpan.FromHours(4);
+
+    /// <summary>Relative paths are under the data directory.</summary>
+    public string ReceiveProtocolLogPath { get; set; } = "logs/ProtocolLog/SmtpReceive";
+
+    public string SendProtocolLogPath { get; set; } = "logs/ProtocolLog/SmtpSend";
+
+    public string MessageTrackingLogPath { get; set; } = "logs/MessageTracking";
+
+    public long ProtocolLogMaxFileSize { get; set; } = 10L * 1024 * 1024;
+
+    public long ProtocolLogMaxDirectorySize { get; set; } = 250L * 1024 * 1024;
+
+    public TimeSpan ProtocolLogMaxAge { get; set; } = TimeSpan.FromDays(30);
+
+    public long MessageTrackingLogMaxFileSize { get; set; } = 10L * 1024 * 1024;
+
+    public long MessageTrackingLogMaxDirectorySize { get; set; } = 1000L * 1024 * 1024;
+
+    public TimeSpan MessageTrackingLogMaxAge { get; set; } = TimeSpan.FromDays(30);
+}

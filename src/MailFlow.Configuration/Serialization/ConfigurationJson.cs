@@ -1,0 +1,83 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using System.Text.RegularExpressions;
+using MailFlow.Configuration.Model;
+
+namespace MailFlow.Configuration.Serialization;
+
+/// <summary>
+/// The on-disk JSON form: Exchange property names, enums as Exchange writes them
+/// (<c>"Tls, BasicAuth"</c>), TimeSpans as <c>"00:10:00"</c>, unknown properties refused.
+/// </summary>
+public static partial class ConfigurationJson
+{
+    public static JsonSerializerOptions Options { get; } = new()
+    {
+        WriteIndented = true,
+        IndentSize = 2,
+        UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow,
+        RespectNullableAnnotations = true,
+        Converters = { new JsonStringEnumConverter(allowIntegerValues: false) },
+    };
+
+    public static byte[] Serialize(MailFlowConfiguration configuration) => JsonSerializer.SerializeToUtf8Bytes(configuration, Options);
+
+    /// <summary>Deep copy (the management layer edits a copy and saves it).</summary>
+    public static MailFlowConfiguration Clone(MailFlowConfiguration configuration) =>
+        JsonSerializer.Deserialize<MailFlowConfiguration>(Serialize(configuration), Options)!;
+
+    /// <summary>Parses a document; a malformed one throws <see cref="JsonException"/> (see <see cref="Describe"/>).</summary>
+    public static MailFlowConfiguration Deserialize(ReadOnlySpan<byte> utf8) =>
+        JsonSerializer.Deserialize<MailFlowConfiguration>(utf8, Options) ?? throw new JsonException("the document is null");
+
+    /// <summary>Turns System.Text.Json's message into "at $.X (line n): what is wrong".</summary>
+    public static string Describe(JsonException exception)
+    {
+        ArgumentNullException.ThrowIfNull(exception);
+        var message = exception.Message;
+        var cut = message.IndexOf(" Path:", StringComparison.Ordinal);
+        if (cut < 0)
+        {
+            cut = message.IndexOf(" LineNumber:", StringComparison.Ordinal);
+        }
+
+        var detail = (cut >= 0 ? message[..cut] : message).Trim();
+        var conversion = ConvertFailure().Match(detail);
+        if (conversion.Success)
+        {
+            var typeName = conversion.Groups["type"].Value;
+            var type = typeof(MailFlowConfiguration).Assembly.GetType(typeName)
+                ?? typeof(Certificates.Validation.TlsAuthLevel).Assembly.GetType(typeName);
+            var underlying = type is null ? null : Nullable.GetUnderlyingType(type) ?? type;
+            detail = underlying is { IsEnum: true }
+                ? $"the value is not a valid {underlying.Name}; valid values: {string.Join(", ", Enum.GetNames(underlying))}"
+                : $"the value is not a valid {ShortTypeName(typeName)}";
+        }
+        else if (detail.StartsWith("Expected depth to be zero", StringComparison.Ordinal) || detail.Contains("end of data", StringComparison.OrdinalIgnoreCase))
+        {
+            detail = "the document ends before it is complete (truncated?)";
+        }
+
+        var where = exception.Path is { Length: > 0 } path ? $"at {path}" : "at $";
+        var line = exception.LineNumber is { } n ? $" (line {n + 1})" : string.Empty;
+        return $"{where}{line}: {detail}";
+    }
+
+    private static string ShortTypeName(string typeName)
+    {
+        var nullable = NullableOf().Match(typeName);
+        if (nullable.Success)
+        {
+            typeName = nullable.Groups["inner"].Value;
+        }
+
+        var dot = typeName.LastIndexOf('.');
+        return dot >= 0 ? typeName[(dot + 1)..] : typeName;
+    }
+
+    [GeneratedRegex(@"could not be converted to (?<type>[\w.`\[\], =]+?)\.?$")]
+    private static partial Regex ConvertFailure();
+
+    [GeneratedRegex(@"Nullable`1\[\[(?<inner>[\w.]+)")]
+    private static partial Regex NullableOf();
+}

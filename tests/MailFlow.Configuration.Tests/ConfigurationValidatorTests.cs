@@ -1,0 +1,82 @@
+using MailFlow.Certificates.Validation;
+using MailFlow.Configuration.Model;
+using MailFlow.Configuration.Validation;
+
+namespace MailFlow.Configuration.Tests;
+
+/// <summary>The rules the Exchange cmdlets enforce, one fact each.</summary>
+public sealed class ConfigurationValidatorTests
+{
+    private static MailFlowConfiguration Base() => ExchangeDefaults.Create("SERVER1", "SERVER1.domain.com");
+
+    public static TheoryData<string, Action<MailFlowConfiguration>, string> Violations => new()
+    {
+        { "$.ReceiveConnectors[0].AuthMechanism", c => c.ReceiveConnectors[0].AuthMechanism = AuthMechanisms.BasicAuth | AuthMechanisms.BasicAuthRequireTLS, "BasicAuthRequireTLS also requires BasicAuth and Tls" },
+        { "$.ReceiveConnectors[0].AuthMechanism", c => c.ReceiveConnectors[0].AuthMechanism = AuthMechanisms.ExternalAuthoritative | AuthMechanisms.BasicAuth, "only be combined with Tls" },
+        { "$.ReceiveConnectors[1].PermissionGroups", c => c.ReceiveConnectors[1].AuthMechanism = AuthMechanisms.ExternalAuthoritative | AuthMechanisms.Tls, "requires the ExchangeServers permission group" },
+        { "$.ReceiveConnectors[0].RequireTLS", c => { c.ReceiveConnectors[0].AuthMechanism = AuthMechanisms.None; c.ReceiveConnectors[0].RequireTLS = true; }, "RequireTLS needs Tls" },
+        { "$.ReceiveConnectors[0].TlsCertificateName", c => c.ReceiveConnectors[0].TlsCertificateName = "CN=SERVER1", "is not valid" },
+        { "$.ReceiveConnectors[0].MaxMessageSize", c => c.ReceiveConnectors[0].MaxMessageSize = 100, "out of range (65536–2147483647)" },
+        { "$.ReceiveConnectors[0].ConnectionInactivityTimeout", c => c.ReceiveConnectors[0].ConnectionInactivityTimeout = TimeSpan.FromMinutes(20), "must be less than ConnectionTimeout" },
+        { "$.ReceiveConnectors[0].Bindings[0]", c => c.ReceiveConnectors[0].Bindings[0] = "0.0.0.0:99999", "is not an address:port binding" },
+        { "$.ReceiveConnectors[0].RemoteIPRanges[0]", c => c.ReceiveConnectors[0].RemoteIPRanges[0] = "10.0.0.0/40", "prefix length" },
+        { "$.ReceiveConnectors", c => c.ReceiveConnectors[1].Name = c.ReceiveConnectors[0].Name.ToUpperInvariant(), "appears 2 times" },
+        { "$.ReceiveConnectors[0].Fqdn", c => c.ReceiveConnectors[0].Fqdn = "bad..name", "empty label" },
+        { "$.SendConnectors[0].TlsAuthLevel", c => c.SendConnectors.Add(new SendConnector { Name = "Out", AddressSpaces = ["*"], TlsAuthLevel = TlsAuthLevel.DomainValidation }), "only be set when RequireTLS is $true" },
+        { "$.SendConnectors[0].TlsDomain", c => c.SendConnectors.Add(new SendConnector { Name = "Out", AddressSpaces = ["*"], RequireTLS = true, TlsAuthLevel = TlsAuthLevel.CertificateValidation, TlsDomain = "x.com" }), "only be set when TlsAuthLevel is DomainValidation" },
+        { "$.SendConnectors[0].TlsDomain", c => c.SendConnectors.Add(new SendConnector { Name = "Out", AddressSpaces = ["*"], RequireTLS = true, TlsAuthLevel = TlsAuthLevel.DomainValidation, TlsDomain = "mail*.x.com" }), "wildcard" },
+        { "$.SendConnectors[0].SmartHosts", c => c.SendConnectors.Add(new SendConnector { Name = "Out", AddressSpaces = ["*"], SmartHosts = ["relay.x.com"] }), "require DNSRoutingEnabled $false" },
+        { "$.SendConnectors[0].SmartHosts", c => c.SendConnectors.Add(new SendConnector { Name = "Out", AddressSpaces = ["*"], DNSRoutingEnabled = false }), "at least one smart host" },
+        { "$.SendConnectors[0].AddressSpaces[0]", c => c.SendConnectors.Add(new SendConnector { Name = "Out", AddressSpaces = ["SMTP:x.com;500"] }), "cost" },
+        { "$.Transport.MessageExpirationTimeout", c => c.Transport.MessageExpirationTimeout = TimeSpan.FromDays(91), "out of range" },
+        { "$.Transport.TransientFailureRetryCount", c => c.Transport.TransientFailureRetryCount = 16, "out of range (0–15)" },
+        { "$.AcceptedDomains", c => c.AcceptedDomains.Add(new AcceptedDomain { Name = "again", DomainName = "DOMAIN.com" }), "appears 2 times" },
+        { "$.Server.Name", c => c.Server.Name = "SERVER 1", "is not a server name" },
+        { "$.SchemaVersion", c => c.SchemaVersion = 7, "not supported" },
+    };
+
+    [Theory]
+    [MemberData(nameof(Violations))]
+    public void Each_rule_names_the_path_and_the_problem(string path, Action<MailFlowConfiguration> breakIt, string message)
+    {
+        var configuration = Base();
+        breakIt(configuration);
+
+        var errors = ConfigurationValidator.Validate(configuration).Where(i => i.Severity == IssueSeverity.Error).ToList();
+
+        Assert.Contains(errors, e => e.Path == path && e.Message.Contains(message, StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void Two_connectors_on_one_binding_need_nested_not_identical_or_crossing_ranges()
+    {
+        var configuration = Base();
+        var partner = new ReceiveConnector
+        {
+            Name = "Partner",
+            Bindings = ["0.0.0.0:25"],
+            RemoteIPRanges = ["192.168.1.0/24"],
+            ConnectionTimeout = TimeSpan.FromMinutes(10),
+        };
+        configuration.ReceiveConnectors.Add(partner);
+        Assert.DoesNotContain(ConfigurationValidator.Validate(configuration), i => i.Severity == IssueSeverity.Error);
+
+        partner.RemoteIPRanges = ["0.0.0.0-255.255.255.255"];
+        Assert.Contains(ConfigurationValidator.Validate(configuration), i => i.Message.Contains("cannot be told apart", StringComparison.Ordinal));
+
+        configuration.ReceiveConnectors[0].RemoteIPRanges = ["10.0.0.0-10.0.0.100"];
+        partner.RemoteIPRanges = ["10.0.0.50-10.0.0.200"];
+        Assert.Contains(ConfigurationValidator.Validate(configuration), i => i.Message.Contains("without one containing the other", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void A_short_delay_notification_timeout_is_a_warning_not_an_error()
+    {
+        var configuration = Base();
+        configuration.Transport.DelayNotificationTimeout = TimeSpan.FromMinutes(20);
+
+        var issue = Assert.Single(ConfigurationValidator.Validate(configuration));
+
+        Assert.Equal(IssueSeverity.Warning, issue.Severity);
+    }
+}
