@@ -41,4 +41,7 @@ public enum MailFlowErrorKind
 
     /// <summary>A configuration document or an input file is malformed.</summary>
     InvalidData,
+
+    /// <summary>An argument the user typed is malformed or unknown (a usage error: exit code 2).</summary>
+    InvalidArgument,
 }

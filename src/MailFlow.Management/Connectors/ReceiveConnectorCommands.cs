@@ -1,0 +1,99 @@
+using MailFlow.Configuration.Model;
+using MailFlow.Core.Errors;
+using MailFlow.Management.Certificates;
+using MailFlow.Management.Parameters;
+
+namespace MailFlow.Management.Connectors;
+
+/// <summary>Get-/New-/Set-/Remove-ReceiveConnector.</summary>
+public sealed class ReceiveConnectorCommands
+{
+    /// <summary>TransportRole is chosen when a connector is created and cannot be changed, as in Exchange.</summary>
+    public static IReadOnlyList<string> SettableParameters { get; } = ObjectParameters.Settable<ReceiveConnector>(nameof(ReceiveConnector.TransportRole));
+
+    private readonly ServerAdministration administration;
+
+    public ReceiveConnectorCommands(ServerAdministration administration)
+    {
+        ArgumentNullException.ThrowIfNull(administration);
+        this.administration = administration;
+    }
+
+    public IReadOnlyList<ReceiveConnector> Get() => administration.Configuration.Load().ReceiveConnectors;
+
+    public ReceiveConnector Get(string identity)
+    {
+        var configuration = administration.Configuration.Load();
+        return configuration.FindReceiveConnector(identity) ?? throw ExchangeCertificateCommands.ReceiveConnectorNotFound(configuration, identity);
+    }
+
+    /// <summary>Exchange's identity (<c>SERVER\Name</c>) of a connector of this server.</summary>
+    public string IdentityOf(ReceiveConnector connector) => administration.Configuration.Load().IdentityOf(connector);
+
+    /// <summary>Format-List view.</summary>
+    public IReadOnlyList<KeyValuePair<string, string>> View(ReceiveConnector connector)
+    {
+        var configuration = administration.Configuration.Load();
+        return ObjectParameters.View(connector,
+            new KeyValuePair<string, string>("Identity", configuration.IdentityOf(connector)),
+            new KeyValuePair<string, string>("Server", configuration.Server.Name));
+    }
+
+    public ReceiveConnector New(string name, TransportRole role, IReadOnlyList<string> bindings, IReadOnlyDictionary<string, string?> parameters)
+    {
+        ArgumentNullException.ThrowIfNull(parameters);
+        var saved = administration.Configuration.Update(configuration =>
+        {
+            if (configuration.FindReceiveConnector(name) is not null)
+            {
+                throw new MailFlowException($"receive connector \"{configuration.Server.Name}\\{name}\" already exists", MailFlowErrorKind.AlreadyExists);
+            }
+
+            var connector = new ReceiveConnector
+            {
+                Name = name,
+                TransportRole = role,
+                Bindings = [.. bindings],
+                RemoteIPRanges = ["::-ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff", "0.0.0.0-255.255.255.255"],
+                Fqdn = configuration.Server.Fqdn,
+            };
+            ApplyAll(connector, parameters);
+            configuration.ReceiveConnectors.Add(connector);
+        });
+        return saved.FindReceiveConnector(name)!;
+    }
+
+    /// <summary>Set-ReceiveConnector: every named parameter is parsed as Exchange would and the whole configuration re-validated.</summary>
+    public ReceiveConnector Set(string identity, IReadOnlyDictionary<string, string?> parameters)
+    {
+        ArgumentNullException.ThrowIfNull(parameters);
+        string? newName = null;
+        var saved = administration.Configuration.Update(configuration =>
+        {
+            var connector = configuration.FindReceiveConnector(identity) ?? throw ExchangeCertificateCommands.ReceiveConnectorNotFound(configuration, identity);
+            ApplyAll(connector, parameters);
+            newName = connector.Name;
+        });
+        return saved.FindReceiveConnector(newName!)!;
+    }
+
+    public void Remove(string identity) =>
+        administration.Configuration.Update(configuration =>
+        {
+            var connector = configuration.FindReceiveConnector(identity) ?? throw ExchangeCertificateCommands.ReceiveConnectorNotFound(configuration, identity);
+            configuration.ReceiveConnectors.Remove(connector);
+        });
+
+    private static void ApplyAll(ReceiveConnector connector, IReadOnlyDictionary<string, string?> parameters)
+    {
+        foreach (var (parameter, value) in parameters)
+        {
+            if (!SettableParameters.Contains(parameter.TrimStart('-'), StringComparer.OrdinalIgnoreCase))
+            {
+                throw new MailFlowException($"-{parameter.TrimStart('-')} is not a parameter of Set-ReceiveConnector; valid: {string.Join(", ", SettableParameters)}", MailFlowErrorKind.InvalidArgument);
+            }
+
+            ObjectParameters.Apply(connector, parameter, value);
+        }
+    }
+}

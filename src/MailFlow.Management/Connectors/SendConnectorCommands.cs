@@ -1,0 +1,83 @@
+using MailFlow.Configuration.Model;
+using MailFlow.Core.Errors;
+using MailFlow.Management.Parameters;
+
+namespace MailFlow.Management.Connectors;
+
+/// <summary>Get-/New-/Set-/Remove-SendConnector.</summary>
+public sealed class SendConnectorCommands
+{
+    public static IReadOnlyList<string> SettableParameters { get; } = ObjectParameters.Settable<SendConnector>();
+
+    private readonly ServerAdministration administration;
+
+    public SendConnectorCommands(ServerAdministration administration)
+    {
+        ArgumentNullException.ThrowIfNull(administration);
+        this.administration = administration;
+    }
+
+    public IReadOnlyList<SendConnector> Get() => administration.Configuration.Load().SendConnectors;
+
+    public SendConnector Get(string identity)
+    {
+        var configuration = administration.Configuration.Load();
+        return configuration.FindSendConnector(identity) ?? throw NotFound(configuration, identity);
+    }
+
+    public IReadOnlyList<KeyValuePair<string, string>> View(SendConnector connector) =>
+        ObjectParameters.View(connector, new KeyValuePair<string, string>("Identity", connector?.Name ?? string.Empty));
+
+    public SendConnector New(string name, IReadOnlyList<string> addressSpaces, IReadOnlyDictionary<string, string?> parameters)
+    {
+        ArgumentNullException.ThrowIfNull(parameters);
+        var saved = administration.Configuration.Update(configuration =>
+        {
+            if (configuration.FindSendConnector(name) is not null)
+            {
+                throw new MailFlowException($"send connector \"{name}\" already exists", MailFlowErrorKind.AlreadyExists);
+            }
+
+            var connector = new SendConnector { Name = name, AddressSpaces = [.. addressSpaces] };
+            ApplyAll(connector, parameters);
+            configuration.SendConnectors.Add(connector);
+        });
+        return saved.FindSendConnector(name)!;
+    }
+
+    public SendConnector Set(string identity, IReadOnlyDictionary<string, string?> parameters)
+    {
+        ArgumentNullException.ThrowIfNull(parameters);
+        string? newName = null;
+        var saved = administration.Configuration.Update(configuration =>
+        {
+            var connector = configuration.FindSendConnector(identity) ?? throw NotFound(configuration, identity);
+            ApplyAll(connector, parameters);
+            newName = connector.Name;
+        });
+        return saved.FindSendConnector(newName!)!;
+    }
+
+    public void Remove(string identity) =>
+        administration.Configuration.Update(configuration =>
+        {
+            var connector = configuration.FindSendConnector(identity) ?? throw NotFound(configuration, identity);
+            configuration.SendConnectors.Remove(connector);
+        });
+
+    private static MailFlowException NotFound(MailFlowConfiguration configuration, string identity) =>
+        new($"send connector \"{identity}\" was not found; known: {(configuration.SendConnectors.Count == 0 ? "(none)" : string.Join(", ", configuration.SendConnectors.Select(c => c.Name)))}", MailFlowErrorKind.NotFound);
+
+    private static void ApplyAll(SendConnector connector, IReadOnlyDictionary<string, string?> parameters)
+    {
+        foreach (var (parameter, value) in parameters)
+        {
+            if (!SettableParameters.Contains(parameter.TrimStart('-'), StringComparer.OrdinalIgnoreCase))
+            {
+                throw new MailFlowException($"-{parameter.TrimStart('-')} is not a parameter of Set-SendConnector; valid: {string.Join(", ", SettableParameters)}", MailFlowErrorKind.InvalidArgument);
+            }
+
+            ObjectParameters.Apply(connector, parameter, value);
+        }
+    }
+}

@@ -1,0 +1,124 @@
+using System.Collections;
+using System.Globalization;
+using System.Reflection;
+using MailFlow.Core.Errors;
+
+namespace MailFlow.Management.Parameters;
+
+/// <summary>
+/// Set-* parameters and Format-List views for configuration objects, derived from their public
+/// properties so that a new connector property is settable and shown without more code.
+/// </summary>
+public static class ObjectParameters
+{
+    /// <summary>The property names Set-&lt;T&gt; accepts (all writable ones except <paramref name="excluded"/>).</summary>
+    public static IReadOnlyList<string> Settable<T>(params string[] excluded) =>
+        typeof(T).GetProperties(BindingFlags.Public | BindingFlags.Instance)
+            .Where(p => p.CanWrite && !excluded.Contains(p.Name, StringComparer.OrdinalIgnoreCase))
+            .Select(p => p.Name)
+            .ToList();
+
+    /// <summary>Parses <paramref name="text"/> as Exchange would for that property and assigns it.</summary>
+    public static void Apply<T>(T target, string parameter, string? text)
+    {
+        ArgumentNullException.ThrowIfNull(target);
+        ArgumentNullException.ThrowIfNull(parameter);
+        var property = typeof(T).GetProperty(parameter.TrimStart('-'), BindingFlags.Public | BindingFlags.Instance | BindingFlags.IgnoreCase)
+            ?? throw new MailFlowException($"-{parameter} is not a parameter of Set-{typeof(T).Name}", MailFlowErrorKind.InvalidArgument);
+        property.SetValue(target, Parse(property, text));
+    }
+
+    /// <summary>Ordered name/value pairs, PowerShell style: lists as <c>{a, b}</c>, sizes as <c>36 MB (37,748,736 bytes)</c>.</summary>
+    public static IReadOnlyList<KeyValuePair<string, string>> View<T>(T target, params KeyValuePair<string, string>[] computed)
+    {
+        ArgumentNullException.ThrowIfNull(target);
+        var pairs = typeof(T).GetProperties(BindingFlags.Public | BindingFlags.Instance)
+            .Select(p => new KeyValuePair<string, string>(p.Name, Format(p, p.GetValue(target))))
+            .Concat(computed)
+            .OrderBy(p => p.Key == "Identity" ? 1 : 0)
+            .ThenBy(p => p.Key, StringComparer.Ordinal)
+            .ToList();
+        return pairs;
+    }
+
+    private static object? Parse(PropertyInfo property, string? text)
+    {
+        var name = property.Name;
+        var type = property.PropertyType;
+        var underlying = Nullable.GetUnderlyingType(type);
+        var nullableReference = !type.IsValueType && new NullabilityInfoContext().Create(property).WriteState == NullabilityState.Nullable;
+        if (ParameterValue.IsNull(text))
+        {
+            if (underlying is not null || nullableReference)
+            {
+                return null;
+            }
+
+            if (type == typeof(List<string>))
+            {
+                return new List<string>();
+            }
+
+            throw new MailFlowException($"-{name} cannot be $null", MailFlowErrorKind.InvalidArgument);
+        }
+
+        var value = text!;
+        var target = underlying ?? type;
+        if (target == typeof(string))
+        {
+            return value;
+        }
+
+        if (target == typeof(bool))
+        {
+            return ParameterValue.ParseBool(name, value);
+        }
+
+        if (target == typeof(int))
+        {
+            return ParameterValue.ParseInt(name, value);
+        }
+
+        if (target == typeof(long))
+        {
+            return ParameterValue.ParseByteSize(name, value);
+        }
+
+        if (target == typeof(TimeSpan))
+        {
+            return ParameterValue.ParseTimeSpan(name, value);
+        }
+
+        if (target.IsEnum)
+        {
+            var method = typeof(ParameterValue).GetMethod(nameof(ParameterValue.ParseEnum))!.MakeGenericMethod(target);
+            try
+            {
+                return method.Invoke(null, [name, value]);
+            }
+            catch (TargetInvocationException ex) when (ex.InnerException is MailFlowException inner)
+            {
+                throw inner;
+            }
+        }
+
+        if (target == typeof(List<string>))
+        {
+            return ParameterValue.ParseList(value);
+        }
+
+        throw new MailFlowException($"-{name} cannot be set from the command line", MailFlowErrorKind.InvalidArgument);
+    }
+
+    private static string Format(PropertyInfo property, object? value) => value switch
+    {
+        null => string.Empty,
+        bool b => b ? "True" : "False",
+        long size when property.Name.EndsWith("Size", StringComparison.Ordinal) => ParameterValue.FormatByteSize(size),
+        TimeSpan span => span.ToString("c", CultureInfo.InvariantCulture),
+        string s => s,
+        IEnumerable list => "{" + string.Join(", ", list.Cast<object>()) + "}",
+        IFormattable f => f.ToString(null, CultureInfo.InvariantCulture),
+        _ => value.ToString() ?? string.Empty,
+    };
+}
