@@ -1,3 +1,4 @@
+using System.Text.Json.Serialization;
 using MailFlow.Certificates.Store;
 
 namespace MailFlow.Certificates.Selection;
@@ -62,7 +63,14 @@ public sealed record CertificateSelectionDecision
     public required CertificateTieBreak TieBreak { get; init; }
 
     /// <summary>The chosen certificate, or null when STARTTLS is not offered.</summary>
+    [JsonIgnore]
     public ExchangeCertificate? Certificate { get; init; }
+
+    public string? SelectedThumbprint => Certificate?.Thumbprint;
+
+    public string? SelectedSubject => Certificate?.Subject;
+
+    public string? SelectedIssuer => Certificate?.Issuer;
 
     public bool StartTlsAdvertised => Certificate is not null;
 

@@ -1,16 +1,19 @@
 namespace MailFlow.Certificates.Store;
 
-/// <summary>The services a certificate is enabled for (Enable-ExchangeCertificate -Services).</summary>
+/// <summary>
+/// The services a certificate is enabled for (Enable-ExchangeCertificate -Services). The values follow
+/// Exchange's AllowedServices so that combinations render in Exchange's order: "IMAP, POP, IIS, SMTP".
+/// </summary>
 [Flags]
 public enum ExchangeServices
 {
     None = 0,
-    Federation = 1,
-    IIS = 2,
-    IMAP = 4,
-    POP = 8,
+    IMAP = 1,
+    POP = 2,
+    UM = 4,
+    IIS = 8,
     SMTP = 16,
-    UM = 32,
+    Federation = 32,
     UMCallRouter = 64,
 }
 

@@ -1,0 +1,87 @@
+using System.CommandLine;
+using MailFlow.Cli.Commands;
+using MailFlow.Cli.Output;
+using MailFlow.Core.Errors;
+
+namespace MailFlow.Cli;
+
+/// <summary>
+/// The <c>mailflow</c> command line. Exit codes: 0 success, 1 the operation failed, 2 usage error
+/// (unknown command or option, malformed argument).
+/// </summary>
+public static class MailFlowCli
+{
+    public const int Success = 0;
+    public const int OperationFailed = 1;
+    public const int UsageError = 2;
+
+    public static int Run(string[] args, TextWriter stdout, TextWriter stderr, Func<string, string?>? environment = null)
+    {
+        ArgumentNullException.ThrowIfNull(args);
+        environment ??= Environment.GetEnvironmentVariable;
+        var root = Build(stdout, stderr, environment);
+        var parse = root.Parse(args);
+        if (parse.Errors.Count > 0)
+        {
+            foreach (var error in parse.Errors)
+            {
+                stderr.WriteLine($"mailflow: {error.Message}");
+            }
+
+            stderr.WriteLine($"mailflow: run '{string.Join(' ', CommandPath(parse))} --help' for usage");
+            return UsageError;
+        }
+
+        return parse.Invoke(new InvocationConfiguration { Output = stdout, Error = stderr });
+    }
+
+    private static RootCommand Build(TextWriter stdout, TextWriter stderr, Func<string, string?> environment)
+    {
+        var root = new RootCommand("MailFlow: an SMTP transport with Exchange's connectors, certificate rules and logs, and diagnostics for TLS mail-flow failures.");
+        root.Options.Add(GlobalOptions.Data);
+        root.Options.Add(GlobalOptions.Json);
+
+        Func<Func<CommandContext, int>, Func<ParseResult, int>> wrap = body => parse => Execute(parse, stdout, stderr, environment, body);
+        root.Subcommands.Add(InitCommand.Build(wrap));
+        root.Subcommands.Add(CertificateCommand.Build(wrap));
+        root.Subcommands.Add(ConnectorCommand.Build(wrap));
+        root.Subcommands.Add(DomainCommand.Build(wrap));
+        root.Subcommands.Add(TrustCommand.Build(wrap));
+        return root;
+    }
+
+    private static int Execute(ParseResult parse, TextWriter stdout, TextWriter stderr, Func<string, string?> environment, Func<CommandContext, int> body)
+    {
+        var output = new CliOutput(stdout, stderr, parse.GetValue(GlobalOptions.Json));
+        try
+        {
+            return body(new CommandContext(parse, output, environment));
+        }
+        catch (MailFlowException ex)
+        {
+            stderr.WriteLine($"mailflow: {ex.Message}");
+            return ex.Kind == MailFlowErrorKind.InvalidArgument ? UsageError : OperationFailed;
+        }
+        catch (UnauthorizedAccessException ex)
+        {
+            stderr.WriteLine($"mailflow: permission denied: {ex.Message}");
+            return OperationFailed;
+        }
+        catch (IOException ex)
+        {
+            stderr.WriteLine($"mailflow: {ex.Message}");
+            return OperationFailed;
+        }
+    }
+
+    private static Stack<string> CommandPath(ParseResult parse)
+    {
+        var names = new Stack<string>();
+        for (var result = parse.CommandResult; result is not null; result = result.Parent as System.CommandLine.Parsing.CommandResult)
+        {
+            names.Push(result.Command is RootCommand ? "mailflow" : result.Command.Name);
+        }
+
+        return names;
+    }
+}

@@ -1,0 +1,3 @@
+using MailFlow.Cli;
+
+return MailFlowCli.Run(args, Console.Out, Console.Error);
