@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# Runs every MailFlow test. Works on a fresh Debian machine that has only the .NET SDK:
+# installs the Debian packages the tests use, restores NuGet packages, builds, tests.
+# Exits non-zero when any test fails.
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")"
+
+# Debian packages the tests drive as real third-party tools (interop, not mocks).
+packages=(openssl ca-certificates)
+missing=()
+for package in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")
+done
+if ((${#missing[@]} > 0)); then
+  sudo=""
+  if [ "$(id -u)" -ne 0 ]; then sudo="sudo"; fi
+  echo "test.sh: installing ${missing[*]}" >&2
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
+dotnet restore MailFlow.slnx --nologo
+dotnet build MailFlow.slnx -c Release --no-restore --nologo -v quiet
+
+log=$(mktemp)
+trap 'rm -f "$log"' EXIT
+status=0
+dotnet test MailFlow.slnx -c Release --no-build --nologo "$@" 2>&1 | tee "$log" || status=$?
+
+# One closing line in the plain "N passed, N failed" form, summed over all test projects.
+awk '/(Passed|Failed)! *- *Failed: / {
+       for (i = 1; i <= NF; i++) { if ($i == "Failed:") f += $(i+1); if ($i == "Passed:") p += $(i+1); if ($i == "Skipped:") s += $(i+1) }
+     }
+     END { printf "tests: %d passed, %d failed, %d skipped\n", p, f, s }' FS='[ ,]+' "$log"
+exit "$status"
