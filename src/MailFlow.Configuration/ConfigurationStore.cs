@@ -10,7 +10,8 @@ namespace MailFlow.Configuration;
 /// <summary>
 /// Reads and writes <c>config.json</c>. Writes are atomic (temp file, fsync, rename, directory fsync)
 /// and optimistic: a save names the <see cref="MailFlowConfiguration.Revision"/> it was based on and is
-/// refused if someone saved in between, so concurrent writers never lose each other's updates.
+/// refused if someone saved in between; <see cref="Update"/> reads, changes and writes under the lock.
+/// Either way concurrent writers never lose each other's updates.
 /// </summary>
 public sealed class ConfigurationStore
 {
@@ -86,12 +87,7 @@ public sealed class ConfigurationStore
     public MailFlowConfiguration Save(MailFlowConfiguration configuration)
     {
         ArgumentNullException.ThrowIfNull(configuration);
-        var errors = ConfigurationValidator.Validate(configuration).Where(i => i.Severity == IssueSeverity.Error).ToList();
-        if (errors.Count > 0)
-        {
-            throw new MailFlowException($"the change was not saved: it would make the configuration invalid at {Summarize(errors)}", MailFlowErrorKind.OperationFailed);
-        }
-
+        ThrowIfInvalid(configuration);
         using var gate = AcquireWriteLock();
         var current = Load();
         if (current.Revision != configuration.Revision)
@@ -107,23 +103,22 @@ public sealed class ConfigurationStore
         return copy;
     }
 
-    /// <summary>Load, change, save; retried when another writer got in first. The change must be repeatable.</summary>
-    public MailFlowConfiguration Update(Action<MailFlowConfiguration> change, int attempts = 20)
+    /// <summary>
+    /// Load, change, validate, save as one step under the write lock, so it cannot conflict with another
+    /// writer. Use it for changes computed from the current document; use <see cref="Save"/> when the
+    /// document was read earlier (an admin's Get … | Set … pipeline) and a concurrent change must be
+    /// detected rather than overwritten.
+    /// </summary>
+    public MailFlowConfiguration Update(Action<MailFlowConfiguration> change)
     {
         ArgumentNullException.ThrowIfNull(change);
-        for (var attempt = 1; ; attempt++)
-        {
-            var configuration = Load();
-            change(configuration);
-            try
-            {
-                return Save(configuration);
-            }
-            catch (MailFlowException ex) when (ex.Kind == MailFlowErrorKind.ConcurrencyConflict && attempt < attempts)
-            {
-                Thread.Sleep(Random.Shared.Next(1, 10 * attempt));
-            }
-        }
+        using var gate = AcquireWriteLock();
+        var configuration = Load();
+        change(configuration);
+        ThrowIfInvalid(configuration);
+        configuration.Revision++;
+        Write(configuration);
+        return configuration;
     }
 
     private void Write(MailFlowConfiguration configuration)
@@ -163,6 +158,15 @@ public sealed class ConfigurationStore
             {
                 throw new MailFlowException($"configuration lock '{directory.ConfigurationLockFile}' is held by another process for more than {LockTimeout.TotalSeconds:0} s", ex);
             }
+        }
+    }
+
+    private static void ThrowIfInvalid(MailFlowConfiguration configuration)
+    {
+        var errors = ConfigurationValidator.Validate(configuration).Where(i => i.Severity == IssueSeverity.Error).ToList();
+        if (errors.Count > 0)
+        {
+            throw new MailFlowException($"the change was not saved: it would make the configuration invalid at {Summarize(errors)}", MailFlowErrorKind.OperationFailed);
         }
     }
 
