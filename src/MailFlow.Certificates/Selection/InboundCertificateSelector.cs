@@ -194,7 +194,7 @@ public static class InboundCertificateSelector
 
     private static string? MatchFqdn(ExchangeCertificate certificate, ReferenceIdentifier fqdn, CertificateSelectionPolicy policy)
     {
-        var presented = PresentedIdentifiers.From(certificate.Certificate);
+        var presented = certificate.Names;
         foreach (var name in presented.DnsNames)
         {
             if (Allowed(name) && CertificateNameMatcher.NameMatches(fqdn, name, notes: null))

@@ -8,6 +8,9 @@ namespace MailFlow.Certificates.Store;
 /// <summary>A certificate in MailFlow's store, with the Exchange-side metadata (services, friendly name).</summary>
 public sealed class ExchangeCertificate
 {
+    private readonly Lazy<bool> isSelfSigned;
+    private readonly Lazy<PresentedIdentifiers> names;
+
     public ExchangeCertificate(X509Certificate2 certificate, IReadOnlyList<X509Certificate2> chain, ExchangeServices services, string? friendlyName)
     {
         ArgumentNullException.ThrowIfNull(certificate);
@@ -16,6 +19,8 @@ public sealed class ExchangeCertificate
         Chain = chain;
         Services = services;
         FriendlyName = friendlyName;
+        names = new Lazy<PresentedIdentifiers>(() => PresentedIdentifiers.From(certificate));
+        isSelfSigned = new Lazy<bool>(() => certificate.SubjectName.RawData.AsSpan().SequenceEqual(certificate.IssuerName.RawData) && SignatureVerifiesWithOwnKey());
     }
 
     /// <summary>The leaf, with its private key when it has one.</summary>
@@ -40,19 +45,16 @@ public sealed class ExchangeCertificate
 
     public bool HasPrivateKey => Certificate.HasPrivateKey;
 
-    public bool IsSelfSigned => Certificate.SubjectName.RawData.AsSpan().SequenceEqual(Certificate.IssuerName.RawData) && SignatureVerifiesWithOwnKey();
+    /// <summary>Issuer equals subject and the certificate's own key verifies its signature (computed once).</summary>
+    public bool IsSelfSigned => isSelfSigned.Value;
 
     public bool IsSmtpEnabled => Services.HasFlag(ExchangeServices.SMTP);
 
+    /// <summary>The names the certificate claims (SAN and CN), parsed once.</summary>
+    public PresentedIdentifiers Names => names.Value;
+
     /// <summary>Host names in the SAN (Exchange's CertificateDomains); the CN when there is no SAN.</summary>
-    public IReadOnlyList<string> CertificateDomains
-    {
-        get
-        {
-            var presented = PresentedIdentifiers.From(Certificate);
-            return presented.DnsNames.Count > 0 ? presented.DnsNames : presented.CommonNames;
-        }
-    }
+    public IReadOnlyList<string> CertificateDomains => Names.DnsNames.Count > 0 ? Names.DnsNames : Names.CommonNames;
 
     public bool IsTimeValid(DateTimeOffset now) => now.UtcDateTime >= NotBeforeUtc && now.UtcDateTime <= NotAfterUtc;
 
