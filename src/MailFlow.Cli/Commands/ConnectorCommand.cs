@@ -90,14 +90,7 @@ internal static class ConnectorCommand
             return MailFlowCli.Success;
         }));
 
-        var removeIdentity = new Argument<string>("identity");
-        var remove = new Command("remove", "Remove-ReceiveConnector <identity>") { removeIdentity };
-        remove.SetAction(wrap(context =>
-        {
-            new ReceiveConnectorCommands(context.Administration).Remove(context.Parse.GetValue(removeIdentity)!);
-            context.Output.Out.WriteLine($"Removed {context.Parse.GetValue(removeIdentity)}.");
-            return MailFlowCli.Success;
-        }));
+        var remove = CommonCommands.Remove("Remove-ReceiveConnector <identity>", "identity", wrap, (context, identity) => new ReceiveConnectorCommands(context.Administration).Remove(identity));
 
         command.Subcommands.Add(list);
         command.Subcommands.Add(show);
@@ -165,14 +158,7 @@ internal static class ConnectorCommand
             return MailFlowCli.Success;
         }));
 
-        var removeIdentity = new Argument<string>("identity");
-        var remove = new Command("remove", "Remove-SendConnector <identity>") { removeIdentity };
-        remove.SetAction(wrap(context =>
-        {
-            new SendConnectorCommands(context.Administration).Remove(context.Parse.GetValue(removeIdentity)!);
-            context.Output.Out.WriteLine($"Removed {context.Parse.GetValue(removeIdentity)}.");
-            return MailFlowCli.Success;
-        }));
+        var remove = CommonCommands.Remove("Remove-SendConnector <identity>", "identity", wrap, (context, identity) => new SendConnectorCommands(context.Administration).Remove(identity));
 
         command.Subcommands.Add(list);
         command.Subcommands.Add(show);

@@ -39,14 +39,7 @@ internal static class DomainCommand
             return MailFlowCli.Success;
         }));
 
-        var identity = new Argument<string>("domain");
-        var remove = new Command("remove", "Remove-AcceptedDomain") { identity };
-        remove.SetAction(wrap(context =>
-        {
-            new AcceptedDomainCommands(context.Administration).Remove(context.Parse.GetValue(identity)!);
-            context.Output.Out.WriteLine($"Removed {context.Parse.GetValue(identity)}.");
-            return MailFlowCli.Success;
-        }));
+        var remove = CommonCommands.Remove("Remove-AcceptedDomain", "domain", wrap, (context, domain) => new AcceptedDomainCommands(context.Administration).Remove(domain));
 
         command.Subcommands.Add(list);
         command.Subcommands.Add(add);

@@ -39,14 +39,7 @@ internal static class TrustCommand
             return MailFlowCli.Success;
         }));
 
-        var identity = new Argument<string>("root") { Description = "Thumbprint or configured file name" };
-        var remove = new Command("remove", "Stop trusting a root") { identity };
-        remove.SetAction(wrap(context =>
-        {
-            new TrustCommands(context.Administration).Remove(context.Parse.GetValue(identity)!);
-            context.Output.Out.WriteLine($"Removed {context.Parse.GetValue(identity)}.");
-            return MailFlowCli.Success;
-        }));
+        var remove = CommonCommands.Remove("Stop trusting a root (by thumbprint or configured file name)", "root", wrap, (context, root) => new TrustCommands(context.Administration).Remove(root));
 
         command.Subcommands.Add(list);
         command.Subcommands.Add(add);

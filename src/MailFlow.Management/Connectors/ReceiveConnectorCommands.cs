@@ -84,16 +84,6 @@ public sealed class ReceiveConnectorCommands
             configuration.ReceiveConnectors.Remove(connector);
         });
 
-    private static void ApplyAll(ReceiveConnector connector, IReadOnlyDictionary<string, string?> parameters)
-    {
-        foreach (var (parameter, value) in parameters)
-        {
-            if (!SettableParameters.Contains(parameter.TrimStart('-'), StringComparer.OrdinalIgnoreCase))
-            {
-                throw new MailFlowException($"-{parameter.TrimStart('-')} is not a parameter of Set-ReceiveConnector; valid: {string.Join(", ", SettableParameters)}", MailFlowErrorKind.InvalidArgument);
-            }
-
-            ObjectParameters.Apply(connector, parameter, value);
-        }
-    }
+    private static void ApplyAll(ReceiveConnector connector, IReadOnlyDictionary<string, string?> parameters) =>
+        ObjectParameters.ApplyAll(connector, parameters, SettableParameters, "Set-ReceiveConnector");
 }

@@ -68,16 +68,6 @@ public sealed class SendConnectorCommands
     private static MailFlowException NotFound(MailFlowConfiguration configuration, string identity) =>
         new($"send connector \"{identity}\" was not found; known: {(configuration.SendConnectors.Count == 0 ? "(none)" : string.Join(", ", configuration.SendConnectors.Select(c => c.Name)))}", MailFlowErrorKind.NotFound);
 
-    private static void ApplyAll(SendConnector connector, IReadOnlyDictionary<string, string?> parameters)
-    {
-        foreach (var (parameter, value) in parameters)
-        {
-            if (!SettableParameters.Contains(parameter.TrimStart('-'), StringComparer.OrdinalIgnoreCase))
-            {
-                throw new MailFlowException($"-{parameter.TrimStart('-')} is not a parameter of Set-SendConnector; valid: {string.Join(", ", SettableParameters)}", MailFlowErrorKind.InvalidArgument);
-            }
-
-            ObjectParameters.Apply(connector, parameter, value);
-        }
-    }
+    private static void ApplyAll(SendConnector connector, IReadOnlyDictionary<string, string?> parameters) =>
+        ObjectParameters.ApplyAll(connector, parameters, SettableParameters, "Set-SendConnector");
 }

@@ -18,6 +18,22 @@ public static class ObjectParameters
             .Select(p => p.Name)
             .ToList();
 
+    /// <summary>Applies every named parameter; a name outside <paramref name="settable"/> is a usage error naming the cmdlet.</summary>
+    public static void ApplyAll<T>(T target, IReadOnlyDictionary<string, string?> parameters, IReadOnlyList<string> settable, string cmdlet)
+    {
+        ArgumentNullException.ThrowIfNull(parameters);
+        ArgumentNullException.ThrowIfNull(settable);
+        foreach (var (parameter, value) in parameters)
+        {
+            if (!settable.Contains(parameter.TrimStart('-'), StringComparer.OrdinalIgnoreCase))
+            {
+                throw new MailFlowException($"-{parameter.TrimStart('-')} is not a parameter of {cmdlet}; valid: {string.Join(", ", settable)}", MailFlowErrorKind.InvalidArgument);
+            }
+
+            Apply(target, parameter, value);
+        }
+    }
+
     /// <summary>Parses <paramref name="text"/> as Exchange would for that property and assigns it.</summary>
     public static void Apply<T>(T target, string parameter, string? text)
     {
