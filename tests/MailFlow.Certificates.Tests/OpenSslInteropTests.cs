@@ -1,5 +1,7 @@
 using System.Diagnostics;
+using System.Security.Cryptography.X509Certificates;
 using MailFlow.Certificates.Issuance;
+using MailFlow.Certificates.Selection;
 using MailFlow.Certificates.Store;
 
 namespace MailFlow.Certificates.Tests;
@@ -48,6 +50,26 @@ public sealed class OpenSslInteropTests : IClassFixture<LabCa>, IDisposable
         Assert.Contains(": OK", ok, StringComparison.Ordinal);
         Assert.NotEqual(0, code); // without the intermediate OpenSSL fails too, as our validator does (TV-12)
         Assert.Contains("unable to get local issuer certificate", output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void An_X509_version_1_certificate_made_by_OpenSSL_is_not_eligible_for_STARTTLS()
+    {
+        var key = Path.Combine(work, "v1.key");
+        var csr = Path.Combine(work, "v1.csr");
+        var pem = Path.Combine(work, "v1.pem");
+        OpenSsl("req", "-new", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-keyout", key, "-subj", "/CN=mail.contoso.test", "-out", csr);
+        OpenSsl("x509", "-req", "-in", csr, "-signkey", key, "-days", "30", "-out", pem); // no extensions: version 1
+        using var v1 = X509Certificate2.CreateFromPemFile(pem, key);
+
+        var decision = InboundCertificateSelector.Select(
+            new InboundSelectionRequest(@"EX1\Default Frontend EX1", true, null, "mail.contoso.test", "mail.contoso.test"),
+            [Certs.InStore(v1)],
+            DateTimeOffset.UtcNow);
+
+        Assert.Equal(1, v1.Version);
+        Assert.False(decision.StartTlsAdvertised);
+        Assert.Equal(CandidateVerdict.NotVersion3, Assert.Single(decision.Candidates).Verdict);
     }
 
     private string Write(string name, string content)
