@@ -3,6 +3,7 @@ using System.Text;
 using MailFlow.Configuration.Listening;
 using MailFlow.Configuration.Model;
 using MailFlow.Management.Connectors;
+using MailFlow.Management.Parameters;
 
 namespace MailFlow.Cli.Commands;
 
@@ -59,7 +60,7 @@ internal static class ConnectorCommand
         }));
 
         var setIdentity = new Argument<string>("identity") { Description = "\"SERVER\\Name\" or the bare connector name" };
-        var setOptions = ParameterOptions(ReceiveConnectorCommands.SettableParameters);
+        var setOptions = ParameterOptions<ReceiveConnector>(ReceiveConnectorCommands.SettableParameters);
         var set = new Command("set", "Set-ReceiveConnector <identity> -Parameter value …  (values as in the Exchange shell: $null, $true, 36MB, 00:10:00, \"Tls, BasicAuth\")") { setIdentity };
         setOptions.ForEach(set.Options.Add);
         set.SetAction(wrap(context =>
@@ -73,7 +74,7 @@ internal static class ConnectorCommand
 
         var name = new Argument<string>("name");
         var role = new Option<TransportRole>("--TransportRole", "--transport-role") { DefaultValueFactory = _ => TransportRole.FrontendTransport };
-        var newOptions = ParameterOptions(ReceiveConnectorCommands.SettableParameters.Where(p => p != nameof(ReceiveConnector.Name)));
+        var newOptions = ParameterOptions<ReceiveConnector>(ReceiveConnectorCommands.SettableParameters.Where(p => p != nameof(ReceiveConnector.Name)));
         var create = new Command("new", "New-ReceiveConnector <name> -Bindings addr:port [-Parameter value …]") { name, role };
         newOptions.ForEach(create.Options.Add);
         create.SetAction(wrap(context =>
@@ -131,7 +132,7 @@ internal static class ConnectorCommand
         }));
 
         var setIdentity = new Argument<string>("identity");
-        var setOptions = ParameterOptions(SendConnectorCommands.SettableParameters);
+        var setOptions = ParameterOptions<SendConnector>(SendConnectorCommands.SettableParameters);
         var set = new Command("set", "Set-SendConnector <identity> -Parameter value …") { setIdentity };
         setOptions.ForEach(set.Options.Add);
         set.SetAction(wrap(context =>
@@ -142,7 +143,7 @@ internal static class ConnectorCommand
         }));
 
         var name = new Argument<string>("name");
-        var newOptions = ParameterOptions(SendConnectorCommands.SettableParameters.Where(p => p != nameof(SendConnector.Name)));
+        var newOptions = ParameterOptions<SendConnector>(SendConnectorCommands.SettableParameters.Where(p => p != nameof(SendConnector.Name)));
         var create = new Command("new", "New-SendConnector <name> -AddressSpaces * [-Parameter value …]") { name };
         newOptions.ForEach(create.Options.Add);
         create.SetAction(wrap(context =>
@@ -169,8 +170,8 @@ internal static class ConnectorCommand
     }
 
     /// <summary>One option per Exchange parameter: <c>--TlsCertificateName</c>, also spelled <c>--tls-certificate-name</c>.</summary>
-    private static List<Option<string>> ParameterOptions(IEnumerable<string> parameters) =>
-        parameters.Select(p => new Option<string>("--" + p, "--" + Kebab(p)) { Description = $"-{p} (Exchange syntax; $null clears)" }).ToList();
+    private static List<Option<string>> ParameterOptions<T>(IEnumerable<string> parameters) =>
+        parameters.Select(p => new Option<string>("--" + p, "--" + Kebab(p)) { Description = ObjectParameters.Hint<T>(p) }).ToList();
 
     private static Dictionary<string, string?> Collect(ParseResult parse, IEnumerable<Option<string>> options) =>
         options.Where(o => parse.GetResult(o) is not null)

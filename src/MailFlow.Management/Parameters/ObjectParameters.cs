@@ -18,6 +18,24 @@ public static class ObjectParameters
             .Select(p => p.Name)
             .ToList();
 
+    /// <summary>What values a parameter takes, for help text: "$true or $false", "a size, e.g. 36MB", "$null clears".</summary>
+    public static string Hint<T>(string parameter)
+    {
+        var property = typeof(T).GetProperty(parameter, BindingFlags.Public | BindingFlags.Instance | BindingFlags.IgnoreCase)
+            ?? throw new ArgumentException($"{typeof(T).Name} has no property {parameter}", nameof(parameter));
+        var type = Nullable.GetUnderlyingType(property.PropertyType) ?? property.PropertyType;
+        var hint = type == typeof(bool) ? "$true or $false"
+            : type == typeof(long) ? "a size, e.g. 36MB"
+            : type == typeof(int) ? "a number"
+            : type == typeof(TimeSpan) ? "a duration, e.g. 00:10:00"
+            : type == typeof(List<string>) ? "comma-separated values"
+            : type.IsEnum ? (type.IsDefined(typeof(FlagsAttribute), false) ? "one or more of " : "one of ") + string.Join(", ", Enum.GetNames(type))
+            : "text";
+        var nullable = Nullable.GetUnderlyingType(property.PropertyType) is not null
+            || (!property.PropertyType.IsValueType && new NullabilityInfoContext().Create(property).WriteState == NullabilityState.Nullable);
+        return nullable ? hint + "; $null clears" : hint;
+    }
+
     /// <summary>Applies every named parameter; a name outside <paramref name="settable"/> is a usage error naming the cmdlet.</summary>
     public static void ApplyAll<T>(T target, IReadOnlyDictionary<string, string?> parameters, IReadOnlyList<string> settable, string cmdlet)
     {
