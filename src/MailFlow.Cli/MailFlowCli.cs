@@ -47,6 +47,8 @@ public static class MailFlowCli
         root.Subcommands.Add(ConnectorCommand.Build(wrap));
         root.Subcommands.Add(DomainCommand.Build(wrap));
         root.Subcommands.Add(TrustCommand.Build(wrap));
+        root.Subcommands.Add(UserCommand.Build(wrap));
+        root.Subcommands.Add(ServeCommand.Build(wrap));
         return root;
     }
 

@@ -68,7 +68,7 @@ internal static class ConnectorCommand
             var commands = new ReceiveConnectorCommands(context.Administration);
             var changed = commands.Set(context.Parse.GetValue(setIdentity)!, Collect(context.Parse, setOptions));
             context.Output.Out.WriteLine($"Updated {commands.IdentityOf(changed)}.");
-            context.Output.Note("changes to certificates and bindings take effect when the transport service restarts ('mailflow service restart')");
+            context.Output.Note("changes to certificates and bindings take effect when the transport restarts (stop and start 'mailflow serve')");
             return MailFlowCli.Success;
         }));
 

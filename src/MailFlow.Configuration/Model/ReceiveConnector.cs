@@ -47,4 +47,19 @@ public sealed class ReceiveConnector
     public int MaxInboundConnectionPerSource { get; set; } = 20;
 
     public ProtocolLoggingLevel ProtocolLoggingLevel { get; set; } = ProtocolLoggingLevel.None;
+
+    /// <summary>Protocol errors (bad commands, bad sequence) before the connection is closed with 421.</summary>
+    public int MaxProtocolErrors { get; set; } = 5;
+
+    /// <summary>Failed AUTH attempts before the connection is closed.</summary>
+    public int MaxLogonFailures { get; set; } = 3;
+
+    /// <summary>Delay before answering a failed AUTH (slows password guessing).</summary>
+    public TimeSpan AuthTarpitInterval { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>Delay before answering a refused recipient (slows directory harvesting).</summary>
+    public TimeSpan TarpitInterval { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>MailFlow extension: TLS from the first byte (port 465 "SMTPS" style) instead of STARTTLS.</summary>
+    public bool ImplicitTls { get; set; }
 }

@@ -1,3 +1,5 @@
+using MailFlow.Logs;
+
 namespace MailFlow.Configuration.Model;
 
 /// <summary>
@@ -35,6 +37,9 @@ public sealed class TransportSettings
     public long ProtocolLogMaxDirectorySize { get; set; } = 250L * 1024 * 1024;
 
     public TimeSpan ProtocolLogMaxAge { get; set; } = TimeSpan.FromDays(30);
+
+    /// <summary>How protocol logs record certificates: the seed's multi-line form (Exchange 2013) or the 2016+ single line.</summary>
+    public CertificateLogFormat ProtocolLogCertificateFormat { get; set; } = CertificateLogFormat.MultiLine;
 
     public long MessageTrackingLogMaxFileSize { get; set; } = 10L * 1024 * 1024;
 

@@ -1,0 +1,222 @@
+using System.Collections.Concurrent;
+using System.Net;
+using System.Net.Sockets;
+using System.Text;
+using MailFlow.Certificates.Selection;
+using MailFlow.Certificates.Store;
+using MailFlow.Configuration;
+using MailFlow.Configuration.Listening;
+using MailFlow.Configuration.Model;
+using MailFlow.Smtp.Session;
+
+namespace MailFlow.Smtp.Server;
+
+/// <summary>One listening socket and the connectors that share its binding.</summary>
+public sealed record ListenerInfo(IPEndPoint Endpoint, IReadOnlyList<string> Connectors, IReadOnlyList<string?> CertificateThumbprints);
+
+/// <summary>
+/// The receive side of the transport: a listener per distinct effective binding, the connector for each
+/// connection chosen by the most specific RemoteIPRanges match (Exchange's rule), connection limits
+/// enforced before the banner. Certificate decisions are made once, here, from the configuration and
+/// store as they are at start — a changed TlsCertificateName takes effect at the next start, as in Exchange.
+/// </summary>
+public sealed class SmtpReceiveServer : IAsyncDisposable
+{
+    private static readonly byte[] TooManyConnections = Encoding.ASCII.GetBytes(Protocol.SmtpReplies.TooManyConnections + "\r\n");
+    private readonly ReceiveContext context;
+    private readonly List<(Socket Socket, IReadOnlyList<ReceiveConnectorRuntime> Connectors)> listeners = [];
+    private readonly ConcurrentDictionary<Task, byte> sessions = new();
+    private readonly CancellationTokenSource stopping = new();
+    private readonly List<Task> acceptLoops = [];
+
+    private SmtpReceiveServer(ReceiveContext context, IReadOnlyList<ReceiveConnectorRuntime> connectors)
+    {
+        this.context = context;
+        Connectors = connectors;
+    }
+
+    public IReadOnlyList<ReceiveConnectorRuntime> Connectors { get; }
+
+    public IReadOnlyList<ListenerInfo> Listeners =>
+        listeners.Select(l => new ListenerInfo((IPEndPoint)l.Socket.LocalEndPoint!, l.Connectors.Select(c => c.Identity).ToList(), l.Connectors.Select(c => c.Decision.SelectedThumbprint).ToList())).ToList();
+
+    public int ActiveSessions => sessions.Count;
+
+    /// <summary>Computes every connector's certificate decision (as Exchange does at service start).</summary>
+    public static IReadOnlyList<ReceiveConnectorRuntime> BuildConnectors(MailFlowConfiguration configuration, IReadOnlyList<ExchangeCertificate> certificates, DateTimeOffset now)
+    {
+        ArgumentNullException.ThrowIfNull(configuration);
+        return configuration.ReceiveConnectors
+            .Where(c => c.Enabled)
+            .Select(c => new ReceiveConnectorRuntime(configuration, c,
+                InboundCertificateSelector.Select(CertificateSelectionRequests.For(configuration, c), certificates, now, configuration.Tls.ToSelectionPolicy())))
+            .ToList();
+    }
+
+    /// <summary>Binds every planned endpoint and starts accepting.</summary>
+    public static SmtpReceiveServer Start(MailFlowConfiguration configuration, IReadOnlyList<ReceiveConnectorRuntime> connectors, ReceiveContext context, int lowestBindablePort)
+    {
+        ArgumentNullException.ThrowIfNull(configuration);
+        var server = new SmtpReceiveServer(context, connectors);
+        try
+        {
+            var plan = ReceiveBinding.Plan(configuration, lowestBindablePort);
+            foreach (var group in plan.GroupBy(b => b.Effective))
+            {
+                var members = connectors.Where(c => group.Any(b => b.ConnectorIdentity == c.Identity)).ToList();
+                var socket = new Socket(group.Key.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
+                if (group.Key.AddressFamily == AddressFamily.InterNetworkV6)
+                {
+                    socket.DualMode = false; // [::]:25 and 0.0.0.0:25 are separate bindings, as in Exchange
+                }
+
+                socket.SetSocketOption(SocketOptionLevel.Socket, SocketOptionName.ReuseAddress, true);
+                try
+                {
+                    socket.Bind(group.Key);
+                }
+                catch (SocketException ex)
+                {
+                    socket.Dispose();
+                    throw new Core.Errors.MailFlowException($"cannot listen on {group.Key} for {string.Join(", ", members.Select(m => m.Identity))}: {ex.Message}", ex);
+                }
+
+                socket.Listen(512);
+                server.listeners.Add((socket, members));
+            }
+
+            foreach (var (socket, members) in server.listeners)
+            {
+                server.acceptLoops.Add(Task.Run(() => server.AcceptLoopAsync(socket, members)));
+            }
+        }
+        catch
+        {
+            foreach (var (socket, _) in server.listeners)
+            {
+                socket.Dispose();
+            }
+
+            throw;
+        }
+
+        return server;
+    }
+
+    /// <summary>Runs one session on any stream (in-memory tests use this without sockets).</summary>
+    public static async Task RunSessionAsync(ReceiveConnectorRuntime connector, ReceiveContext context, Stream transport, IPEndPoint local, IPEndPoint remote, CancellationToken stopping)
+    {
+        ArgumentNullException.ThrowIfNull(transport);
+        await using var session = new SmtpSession(connector, context, transport, local, remote, stopping);
+        await session.RunAsync();
+    }
+
+    /// <summary>The connector whose RemoteIPRanges match <paramref name="address"/> most specifically, or null.</summary>
+    public static ReceiveConnectorRuntime? ChooseConnector(IReadOnlyList<ReceiveConnectorRuntime> candidates, IPAddress address)
+    {
+        ArgumentNullException.ThrowIfNull(candidates);
+        ReceiveConnectorRuntime? best = null;
+        UInt128? bestSpan = null;
+        foreach (var candidate in candidates)
+        {
+            var span = candidate.MatchSpecificity(address);
+            if (span is not null && (bestSpan is null || span < bestSpan))
+            {
+                best = candidate;
+                bestSpan = span;
+            }
+        }
+
+        return best;
+    }
+
+    /// <summary>Stops accepting, tells open sessions 421 and waits up to <paramref name="drain"/> for them.</summary>
+    public async Task StopAsync(TimeSpan drain)
+    {
+        foreach (var (socket, _) in listeners)
+        {
+            socket.Close();
+        }
+
+        await Task.WhenAll(acceptLoops).WaitAsync(TimeSpan.FromSeconds(5)).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        var open = sessions.Keys.ToArray();
+        if (open.Length > 0 && !Task.WhenAll(open).Wait(drain))
+        {
+            await stopping.CancelAsync();
+            await Task.WhenAll(sessions.Keys.ToArray()).WaitAsync(TimeSpan.FromSeconds(5)).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await StopAsync(TimeSpan.Zero);
+        stopping.Dispose();
+    }
+
+    private async Task AcceptLoopAsync(Socket listener, IReadOnlyList<ReceiveConnectorRuntime> connectors)
+    {
+        while (true)
+        {
+            Socket client;
+            try
+            {
+                client = await listener.AcceptAsync();
+            }
+            catch (Exception ex) when (ex is SocketException or ObjectDisposedException)
+            {
+                return;
+            }
+
+            var remote = (IPEndPoint)client.RemoteEndPoint!;
+            var connector = ChooseConnector(connectors, remote.Address);
+            if (connector is null)
+            {
+                client.Dispose(); // no connector on this binding accepts that address: Exchange drops it too
+                continue;
+            }
+
+            if (!connector.TryAcquire(remote.Address))
+            {
+                _ = RefuseAsync(client);
+                continue;
+            }
+
+            client.NoDelay = true;
+            var task = ServeAsync(connector, client, remote);
+            sessions.TryAdd(task, 0);
+            _ = task.ContinueWith(t => sessions.TryRemove(t, out _), TaskScheduler.Default);
+        }
+    }
+
+    private async Task ServeAsync(ReceiveConnectorRuntime connector, Socket client, IPEndPoint remote)
+    {
+        try
+        {
+            var local = (IPEndPoint)client.LocalEndPoint!;
+            await RunSessionAsync(connector, context, new NetworkStream(client, ownsSocket: true), local, remote, stopping.Token);
+        }
+        catch (Exception ex) when (ex is IOException or SocketException or ObjectDisposedException or OperationCanceledException)
+        {
+            // The connection ended; the session has already logged how.
+        }
+        finally
+        {
+            connector.Release(remote.Address);
+        }
+    }
+
+    private static async Task RefuseAsync(Socket client)
+    {
+        using (client)
+        {
+            try
+            {
+                await client.SendAsync(TooManyConnections);
+                client.Shutdown(SocketShutdown.Both);
+            }
+            catch (SocketException)
+            {
+            }
+        }
+    }
+}

@@ -1,0 +1,485 @@
+using System.Buffers;
+using System.Globalization;
+using System.Text;
+using MailFlow.Configuration.Model;
+using MailFlow.Logs;
+using MailFlow.Queue;
+using MailFlow.Smtp.Protocol;
+
+namespace MailFlow.Smtp.Session;
+
+/// <summary>MAIL, RCPT, DATA and BDAT: the mail transaction and its durable acceptance.</summary>
+internal sealed partial class SmtpSession
+{
+    private sealed class Envelope
+    {
+        public required string From { get; init; }
+
+        public long? DeclaredSize { get; init; }
+
+        public string Body { get; init; } = "7BIT";
+
+        public bool SmtpUtf8 { get; init; }
+
+        public string? Ret { get; init; }
+
+        public string? EnvelopeId { get; init; }
+
+        public List<SpooledRecipient> Recipients { get; } = [];
+    }
+
+    private Next Mail(string argument)
+    {
+        if (helo is null)
+        {
+            return ProtocolError(SmtpReplies.SendHelloFirst);
+        }
+
+        if (envelope is not null)
+        {
+            return ProtocolError(SmtpReplies.SenderAlreadySpecified);
+        }
+
+        if (!permissions.HasFlag(SmtpPermissions.SMTPSubmit))
+        {
+            return ProtocolError(SmtpReplies.NotAuthenticated);
+        }
+
+        var smtpUtf8 = argument.Contains(" SMTPUTF8", StringComparison.OrdinalIgnoreCase);
+        var error = PathParser.TryParse(argument, "FROM:", allowNullPath: true, smtpUtf8Allowed: smtpUtf8 && extended, out var path);
+        if (error != PathError.None)
+        {
+            return ProtocolError(error == PathError.NonAscii ? SmtpReplies.NonAsciiWithoutSmtpUtf8 : SmtpReplies.InvalidSender);
+        }
+
+        long? size = null;
+        string body = "7BIT";
+        string? ret = null;
+        string? envid = null;
+        foreach (var (key, value) in path!.Parameters)
+        {
+            switch (key.ToUpperInvariant())
+            {
+                case "SIZE" when extended && PathParser.TryParseSize(value, out var declared):
+                    if (declared > connector.Connector.MaxMessageSize)
+                    {
+                        return ProtocolError(SmtpReplies.MessageTooBig);
+                    }
+
+                    size = declared;
+                    break;
+                case "BODY" when extended && value is not null && (value.Equals("7BIT", StringComparison.OrdinalIgnoreCase) || value.Equals("8BITMIME", StringComparison.OrdinalIgnoreCase) || value.Equals("BINARYMIME", StringComparison.OrdinalIgnoreCase)):
+                    body = value.ToUpperInvariant();
+                    break;
+                case "SMTPUTF8" when extended && value is null:
+                    break;
+                case "RET" when extended && value is not null && (value.Equals("FULL", StringComparison.OrdinalIgnoreCase) || value.Equals("HDRS", StringComparison.OrdinalIgnoreCase)):
+                    ret = value.ToUpperInvariant();
+                    break;
+                case "ENVID" when extended && value is { Length: > 0 and <= 100 }:
+                    envid = value;
+                    break;
+                case "AUTH" when extended:
+                    break; // RFC 4954 §5: accepted and not trusted
+                default:
+                    return ProtocolError(SmtpReplies.UnsupportedParameter);
+            }
+        }
+
+        envelope = new Envelope { From = path.Address, DeclaredSize = size, Body = body, SmtpUtf8 = smtpUtf8, Ret = ret, EnvelopeId = envid };
+        return Reply(SmtpReplies.SenderOk);
+    }
+
+    private Next Rcpt(string argument)
+    {
+        if (envelope is null)
+        {
+            return ProtocolError(helo is null ? SmtpReplies.SendHelloFirst : SmtpReplies.NeedMail);
+        }
+
+        var error = PathParser.TryParse(argument, "TO:", allowNullPath: false, smtpUtf8Allowed: envelope.SmtpUtf8, out var path);
+        if (error != PathError.None)
+        {
+            return ProtocolError(error == PathError.NonAscii ? SmtpReplies.NonAsciiWithoutSmtpUtf8 : SmtpReplies.InvalidRecipient);
+        }
+
+        if (envelope.Recipients.Count >= connector.Connector.MaxRecipientsPerMessage)
+        {
+            return Reply(SmtpReplies.TooManyRecipients);
+        }
+
+        string? notify = null;
+        string? orcpt = null;
+        foreach (var (key, value) in path!.Parameters)
+        {
+            if (key.Equals("NOTIFY", StringComparison.OrdinalIgnoreCase) && extended && IsValidNotify(value))
+            {
+                notify = value!.ToUpperInvariant();
+            }
+            else if (key.Equals("ORCPT", StringComparison.OrdinalIgnoreCase) && extended && value is not null && value.Contains(';', StringComparison.Ordinal))
+            {
+                orcpt = value;
+            }
+            else
+            {
+                return ProtocolError(SmtpReplies.UnsupportedParameter);
+            }
+        }
+
+        // No open relay: a recipient outside the accepted domains needs the relay right, which only
+        // authenticated users and servers get (security-and-reliability.md §3).
+        if (connector.Domains.Find(path.Domain) is null && !permissions.HasFlag(SmtpPermissions.SMTPAcceptAnyRecipient))
+        {
+            log.Information(path.Address, "relay denied");
+            return Reply(SmtpReplies.RelayDenied);
+        }
+
+        envelope.Recipients.Add(new SpooledRecipient(path.Address, notify, orcpt));
+        return Reply(SmtpReplies.RecipientOk);
+    }
+
+    private static bool IsValidNotify(string? value)
+    {
+        if (string.IsNullOrEmpty(value))
+        {
+            return false;
+        }
+
+        var parts = value.Split(',');
+        return parts.Length == 1 && parts[0].Equals("NEVER", StringComparison.OrdinalIgnoreCase)
+            || parts.All(p => p.Equals("SUCCESS", StringComparison.OrdinalIgnoreCase) || p.Equals("FAILURE", StringComparison.OrdinalIgnoreCase) || p.Equals("DELAY", StringComparison.OrdinalIgnoreCase));
+    }
+
+    private Next Data(string argument, in ReadOnlySequence<byte> pending)
+    {
+        if (argument.Length > 0)
+        {
+            return ProtocolError(SmtpReplies.NoParametersAllowed);
+        }
+
+        if (envelope is null)
+        {
+            return ProtocolError(helo is null ? SmtpReplies.SendHelloFirst : SmtpReplies.NeedMail);
+        }
+
+        if (envelope.Recipients.Count == 0)
+        {
+            return ProtocolError(SmtpReplies.NeedRcpt);
+        }
+
+        if (envelope.Body == "BINARYMIME")
+        {
+            return ProtocolError(SmtpReplies.BinaryMimeNeedsBdat);
+        }
+
+        if (bdat is not null)
+        {
+            return ProtocolError("503 5.5.1 DATA is not allowed during a BDAT transfer");
+        }
+
+        if (pending.Length > 0)
+        {
+            // RFC 2920 §3.1: DATA ends a pipelined group; content before our 354 is a client that does
+            // not wait for replies, the precondition of smuggling. Refuse and close.
+            Reply(SmtpReplies.SynchronizationError);
+            return Next.Close;
+        }
+
+        Reply(SmtpReplies.StartMailInput);
+        return Next.ReceiveData;
+    }
+
+    private async Task<bool> ReceiveDataAsync()
+    {
+        using var acceptance = BeginAcceptance();
+        var dot = new DotReader(connector.Connector.MaxMessageSize);
+        log.Information(null, "receiving message");
+        while (true)
+        {
+            var result = await ReadAsync();
+            if (result is null)
+            {
+                return false;
+            }
+
+            var status = dot.Read(result.Value.Buffer, acceptance, out var consumed);
+            if (status == DotReaderStatus.NeedMoreData)
+            {
+                reader.AdvanceTo(consumed, result.Value.Buffer.End);
+                if (result.Value.IsCompleted)
+                {
+                    return false; // the client went away mid-message: nothing was acknowledged, nothing is kept
+                }
+
+                continue;
+            }
+
+            reader.AdvanceTo(consumed);
+            if (status == DotReaderStatus.InvalidLineEnding)
+            {
+                log.Information(null, "bare CR, LF or NUL in message content; message refused and connection closed");
+                Reply(SmtpReplies.BareLineEndingInData);
+                ResetTransaction();
+                return false;
+            }
+
+            break;
+        }
+
+        if (dot.TooLarge)
+        {
+            ResetTransaction();
+            Reply(SmtpReplies.MessageTooBig);
+            return true;
+        }
+
+        if (dot.LineTooLong)
+        {
+            ResetTransaction();
+            Reply(SmtpReplies.LineTooLong);
+            return true;
+        }
+
+        Accept(acceptance);
+        return true;
+    }
+
+    private sealed class BdatTransfer(MessageAcceptance acceptance)
+    {
+        public MessageAcceptance Acceptance { get; } = acceptance;
+
+        public long Remaining { get; set; }
+
+        public bool Last { get; set; }
+
+        /// <summary>Set once the transfer cannot succeed; every further chunk is read, discarded and answered with it.</summary>
+        public string? FailureReply { get; set; }
+
+        public bool PreviousWasCr { get; set; }
+    }
+
+    private Next Bdat(string argument)
+    {
+        var parts = argument.Split(' ', StringSplitOptions.RemoveEmptyEntries);
+        if (parts.Length is < 1 or > 2 || !long.TryParse(parts[0], NumberStyles.None, CultureInfo.InvariantCulture, out var size)
+            || (parts.Length == 2 && !parts[1].Equals("LAST", StringComparison.OrdinalIgnoreCase)))
+        {
+            // Without a chunk length the byte stream cannot be followed any more.
+            Reply(SmtpReplies.SyntaxError);
+            return Next.Close;
+        }
+
+        if (bdat is null)
+        {
+            bdat = envelope is null || envelope.Recipients.Count == 0
+                ? new BdatTransfer(MessageAcceptance.Discarding) { FailureReply = envelope is null ? SmtpReplies.NeedMail : SmtpReplies.NeedRcpt }
+                : new BdatTransfer(BeginAcceptance());
+        }
+
+        bdat.Remaining = size;
+        bdat.Last = parts.Length == 2;
+        return Next.ReceiveChunk;
+    }
+
+    /// <summary>Reads exactly the announced octets (RFC 3030), streaming them to the spool; never buffered whole.</summary>
+    private async Task<bool> ReceiveChunkAsync()
+    {
+        var transfer = bdat!;
+        var binary = envelope?.Body == "BINARYMIME";
+        while (transfer.Remaining > 0)
+        {
+            var result = await ReadAsync();
+            if (result is null)
+            {
+                return false;
+            }
+
+            var take = result.Value.Buffer.Slice(0, Math.Min(result.Value.Buffer.Length, transfer.Remaining));
+            foreach (var segment in take)
+            {
+                if (transfer.FailureReply is not null)
+                {
+                    continue;
+                }
+
+                if (!binary && !LineEndingsValid(segment.Span, transfer))
+                {
+                    reader.AdvanceTo(take.End);
+                    return RefuseBadContent();
+                }
+
+                transfer.Acceptance.Write(segment.Span);
+                if (transfer.Acceptance.Size > connector.Connector.MaxMessageSize)
+                {
+                    transfer.FailureReply = SmtpReplies.MessageTooBig;
+                }
+            }
+
+            transfer.Remaining -= take.Length;
+            reader.AdvanceTo(take.End);
+            if (result.Value.IsCompleted && transfer.Remaining > 0)
+            {
+                return false;
+            }
+        }
+
+        if (transfer.FailureReply is not null)
+        {
+            Reply(transfer.FailureReply);
+            if (transfer.Last)
+            {
+                var hadTransaction = transfer.Acceptance != MessageAcceptance.Discarding;
+                transfer.Acceptance.Dispose();
+                bdat = null;
+                if (hadTransaction)
+                {
+                    ResetTransaction();
+                }
+            }
+
+            return true;
+        }
+
+        if (!transfer.Last)
+        {
+            Reply(SmtpReplies.ChunkReceived(transfer.Acceptance.Size));
+            return true;
+        }
+
+        if (!binary && transfer.PreviousWasCr)
+        {
+            return RefuseBadContent();
+        }
+
+        bdat = null;
+        using (transfer.Acceptance)
+        {
+            Accept(transfer.Acceptance);
+        }
+
+        return true;
+    }
+
+    private bool RefuseBadContent()
+    {
+        log.Information(null, "bare CR, LF or NUL in BDAT content; message refused and connection closed");
+        Reply(SmtpReplies.BareLineEndingInData);
+        ResetTransaction();
+        return false;
+    }
+
+    /// <summary>BDAT content follows the DATA rule for CR, LF and NUL (security-and-reliability.md SM-19), across chunk boundaries.</summary>
+    private static bool LineEndingsValid(ReadOnlySpan<byte> span, BdatTransfer transfer)
+    {
+        foreach (var b in span)
+        {
+            if (transfer.PreviousWasCr)
+            {
+                if (b != (byte)'\n')
+                {
+                    return false;
+                }
+
+                transfer.PreviousWasCr = false;
+                continue;
+            }
+
+            if (b is (byte)'\n' or 0)
+            {
+                return false;
+            }
+
+            transfer.PreviousWasCr = b == (byte)'\r';
+        }
+
+        return true;
+    }
+
+    private MessageAcceptance BeginAcceptance()
+    {
+        var now = context.Time.GetUtcNow();
+        var spooled = new SpooledEnvelope
+        {
+            Id = Guid.CreateVersion7().ToString("N"),
+            InternalId = context.NextInternalId(),
+            ReceivedUtc = now,
+            ConnectorId = connector.Identity,
+            SessionId = log.SessionId,
+            ClientAddress = remote.Address.ToString(),
+            ClientHelo = helo ?? string.Empty,
+            AuthenticatedAs = authenticatedUser,
+            Tls = tls is null ? null : $"{tls.SslProtocol} {tls.NegotiatedCipherSuite}",
+            MailFrom = envelope!.From,
+            DeclaredSize = envelope.DeclaredSize,
+            Body = envelope.Body,
+            SmtpUtf8 = envelope.SmtpUtf8,
+            Ret = envelope.Ret,
+            EnvelopeId = envelope.EnvelopeId,
+            Recipients = [.. envelope.Recipients],
+        };
+        var acceptance = new MessageAcceptance(context.Spool.Begin(spooled));
+        acceptance.WriteTrace(ReceivedHeader(spooled, now));
+        return acceptance;
+    }
+
+    /// <summary>Commits the message to the spool, and only then answers 250 and logs RECEIVE.</summary>
+    private void Accept(MessageAcceptance acceptance)
+    {
+        var spooled = acceptance.Envelope;
+        try
+        {
+            acceptance.Commit();
+        }
+        catch (IOException ex)
+        {
+            log.Information(ex.Message, "queue write failed");
+            Reply(ex.HResult == 28 || ex.Message.Contains("No space", StringComparison.OrdinalIgnoreCase) ? SmtpReplies.InsufficientStorage : SmtpReplies.QueueWriteFailed);
+            ResetTransaction();
+            return;
+        }
+
+        var messageId = acceptance.MessageId ?? $"<{spooled.Id}@{connector.Fqdn}>";
+        context.Tracking.Write(new TrackingEvent
+        {
+            EventId = "RECEIVE",
+            Source = "SMTP",
+            ClientIp = spooled.ClientAddress,
+            ClientHostname = spooled.ClientHelo,
+            ServerIp = local.Address.ToString(),
+            ServerHostname = connector.Fqdn,
+            SourceContext = log.SessionId,
+            ConnectorId = connector.Identity,
+            InternalMessageId = spooled.InternalId,
+            MessageId = messageId,
+            NetworkMessageId = Guid.ParseExact(spooled.Id, "N"),
+            Recipients = spooled.Recipients.Select(r => r.Address).ToList(),
+            RecipientStatus = spooled.Recipients.Select(_ => "250 2.1.5 Recipient OK").ToList(),
+            TotalBytes = acceptance.Size,
+            Subject = acceptance.Subject,
+            Sender = spooled.MailFrom,
+            ReturnPath = spooled.MailFrom,
+            Directionality = "Incoming",
+        });
+        Reply(SmtpReplies.Queued(messageId, spooled.InternalId, connector.Fqdn));
+        ResetTransaction();
+    }
+
+    private string ReceivedHeader(SpooledEnvelope spooled, DateTimeOffset now)
+    {
+        // RFC 3848 protocol keywords: ESMTP, ESMTPS (TLS), ESMTPA (AUTH), ESMTPSA.
+        var protocol = (extended ? "ESMTP" : "SMTP") + (tls is not null ? "S" : string.Empty) + (authenticatedUser is not null ? "A" : string.Empty);
+        var tlsDetail = tls is null ? string.Empty : $" (version={tls.SslProtocol}, cipher={tls.NegotiatedCipherSuite})";
+        var date = now.ToString("ddd, d MMM yyyy HH:mm:ss +0000", CultureInfo.InvariantCulture);
+        return $"Received: from {spooled.ClientHelo} ([{spooled.ClientAddress}]) by {connector.Fqdn}\r\n with {protocol}{tlsDetail} id {spooled.Id}; {date}\r\n";
+    }
+
+    private void ResetTransaction()
+    {
+        envelope = null;
+        if (bdat is not null)
+        {
+            bdat.Acceptance.Dispose();
+            bdat = null;
+        }
+    }
+}
