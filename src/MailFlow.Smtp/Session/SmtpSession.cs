@@ -33,6 +33,7 @@ internal sealed partial class SmtpSession : IAsyncDisposable
     private readonly IPEndPoint local;
     private readonly ProtocolLogSession log;
     private readonly CancellationToken stopping;
+    private readonly CancellationTokenSource connectionTimeout;
     private readonly CancellationTokenSource lifetime;
     private readonly ITimer idleTimer;
     private Stream stream;
@@ -62,8 +63,8 @@ internal sealed partial class SmtpSession : IAsyncDisposable
         stream = transport;
         reader = PipeReader.Create(transport, new StreamPipeReaderOptions(bufferSize: 4096, minimumReadSize: 1024, leaveOpen: true));
         writer = PipeWriter.Create(transport, new StreamPipeWriterOptions(leaveOpen: true));
-        lifetime = CancellationTokenSource.CreateLinkedTokenSource(stopping);
-        lifetime.CancelAfter(connector.Connector.ConnectionTimeout);
+        connectionTimeout = new CancellationTokenSource(connector.Connector.ConnectionTimeout, context.Time);
+        lifetime = CancellationTokenSource.CreateLinkedTokenSource(stopping, connectionTimeout.Token);
         idleTimer = context.Time.CreateTimer(static state => ((SmtpSession)state!).OnIdle(), this, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
         log = context.ProtocolLog.Begin(connector.Connector.ProtocolLoggingLevel == ProtocolLoggingLevel.Verbose, connector.Identity, ProtocolLog.NextSessionId(), local, remote);
         permissions = PermissionGroupRights.For(connector.Connector.PermissionGroups, authenticated: false);
@@ -533,6 +534,7 @@ internal sealed partial class SmtpSession : IAsyncDisposable
     {
         await idleTimer.DisposeAsync();
         lifetime.Dispose();
+        connectionTimeout.Dispose();
         await reader.CompleteAsync();
         try
         {
