@@ -44,16 +44,17 @@ public sealed class InMemoryStream : Stream
             return 0; // the reader was completed by Dispose
         }
 
-        if (result.Buffer.IsEmpty && result.IsCompleted)
+        var available = result.Buffer;
+        if (available.IsEmpty && result.IsCompleted)
         {
-            input.AdvanceTo(result.Buffer.End);
+            input.AdvanceTo(available.End);
             return 0;
         }
 
-        var take = result.Buffer.Slice(0, Math.Min(buffer.Length, result.Buffer.Length));
-        take.CopyTo(buffer.Span);
-        input.AdvanceTo(take.End);
-        return (int)take.Length;
+        var count = (int)Math.Min(buffer.Length, available.Length);
+        available.Slice(0, count).CopyTo(buffer.Span);
+        input.AdvanceTo(available.GetPosition(count));
+        return count;
     }
 
     public override async ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken = default)

@@ -121,14 +121,19 @@ public sealed class SmtpTestServer : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
-        await stopping.CancelAsync();
-        try
+        Task[] all;
+        lock (sessions)
         {
-            await WaitForSessionsAsync();
+            all = [.. sessions];
         }
-        catch (TimeoutException)
+
+        // Sessions end on their own once the client is gone; only a hung one is cancelled.
+        if (!Task.WhenAll(all).Wait(TimeSpan.FromSeconds(5)))
         {
+            await stopping.CancelAsync();
         }
+
+        await WaitForSessionsAsync();
 
         await protocolWriter.DisposeAsync();
         await trackingWriter.DisposeAsync();

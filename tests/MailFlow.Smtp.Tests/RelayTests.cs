@@ -1,0 +1,63 @@
+using MailFlow.Smtp.Tests.Harness;
+
+namespace MailFlow.Smtp.Tests;
+
+/// <summary>security-and-reliability.md §3: the open-relay battery against an anonymous client on port 25.</summary>
+public sealed class RelayTests
+{
+    [Theory]
+    [InlineData("RL-01", "<u@victim.test>", "550 5.7.54 SMTP; Unable to relay recipient in non-accepted domain")]
+    [InlineData("RL-02", "<u%victim.test@domain.com>", "250 2.1.5 Recipient OK")] // a literal local part at our domain, never a route
+    [InlineData("RL-03", "<u!victim.test@domain.com>", "250 2.1.5 Recipient OK")]
+    [InlineData("RL-03", "<victim.test!u@domain.com>", "250 2.1.5 Recipient OK")]
+    [InlineData("RL-04", "<u@victim.test@domain.com>", "501 5.1.3 Invalid address")]
+    [InlineData("RL-05", "<\"u@victim.test\"@domain.com>", "250 2.1.5 Recipient OK")]
+    [InlineData("RL-06", "<@domain.com:u@victim.test>", "550 5.7.54 SMTP; Unable to relay recipient in non-accepted domain")]
+    [InlineData("RL-07", "<u@victim.test.>", "550 5.7.54 SMTP; Unable to relay recipient in non-accepted domain")]
+    [InlineData("RL-07", "<u@VICTIM.TEST>", "550 5.7.54 SMTP; Unable to relay recipient in non-accepted domain")]
+    [InlineData("RL-07", "<u@victim.test%domain.com>", "501 5.1.3 Invalid address")]
+    [InlineData("RL-07", "<u@domain.com.victim.test>", "550 5.7.54 SMTP; Unable to relay recipient in non-accepted domain")]
+    [InlineData("RL-08", "<u@[192.0.2.9]>", "550 5.7.54 SMTP; Unable to relay recipient in non-accepted domain")]
+    [InlineData("ours", "<User@DOMAIN.com.>", "250 2.1.5 Recipient OK")]
+    public async Task Anonymous_recipients(string id, string recipient, string expected)
+    {
+        await using var server = SmtpTestServer.Create();
+        await using var client = new SmtpTestClient(server.Connect());
+        await client.ReadReplyAsync();
+        await client.CommandAsync("HELO c.test");
+        await client.CommandAsync("MAIL FROM:<postmaster@domain.com>");
+
+        Assert.True(expected == await client.CommandAsync("RCPT TO:" + recipient), id);
+    }
+
+    [Fact]
+    public async Task RL13_RL14_recipients_up_to_the_limit_are_accepted_and_the_next_gets_452()
+    {
+        await using var server = SmtpTestServer.Create(c => c.ReceiveConnectors[0].MaxRecipientsPerMessage = 100);
+        await using var client = new SmtpTestClient(server.Connect());
+        await client.ReadReplyAsync();
+        await client.CommandAsync("HELO c.test");
+        await client.CommandAsync("MAIL FROM:<a@contoso.test>");
+
+        for (var i = 0; i < 100; i++)
+        {
+            Assert.Equal("250 2.1.5 Recipient OK", await client.CommandAsync($"RCPT TO:<user{i}@domain.com>"));
+        }
+
+        Assert.Equal("452 4.5.3 Too many recipients", await client.CommandAsync("RCPT TO:<one-more@domain.com>"));
+        Assert.StartsWith("354", await client.CommandAsync("DATA"), StringComparison.Ordinal);
+        Assert.StartsWith("250 2.6.0", await client.CommandAsync("Subject: many\r\n\r\nhi\r\n."), StringComparison.Ordinal);
+        Assert.Equal(100, server.Spooled().Single().Envelope.Recipients.Count);
+    }
+
+    [Fact]
+    public async Task A_connector_without_AnonymousUsers_refuses_anonymous_mail()
+    {
+        await using var server = SmtpTestServer.Create();
+        await using var client = new SmtpTestClient(server.Connect(SmtpTestServer.ClientFrontend));
+        await client.ReadReplyAsync();
+        await client.CommandAsync("EHLO c.test");
+
+        Assert.Equal("530 5.7.1 Client was not authenticated", await client.CommandAsync("MAIL FROM:<a@domain.com>"));
+    }
+}
