@@ -70,7 +70,7 @@ public sealed class SmtpReceiveServer : IAsyncDisposable
                     socket.DualMode = false; // [::]:25 and 0.0.0.0:25 are separate bindings, as in Exchange
                 }
 
-                socket.SetSocketOption(SocketOptionLevel.Socket, SocketOptionName.ReuseAddress, true);
+                AllowQuickRebind(socket);
                 try
                 {
                     socket.Bind(group.Key);
@@ -101,6 +101,21 @@ public sealed class SmtpReceiveServer : IAsyncDisposable
         }
 
         return server;
+    }
+
+    /// <summary>
+    /// SO_REUSEADDR only, so a restart can rebind while old connections sit in TIME_WAIT. .NET's
+    /// ReuseAddress option also sets SO_REUSEPORT on Linux, which would let a second MailFlow bind the
+    /// same port silently and split the connections between the two.
+    /// </summary>
+    private static void AllowQuickRebind(Socket socket)
+    {
+        if (OperatingSystem.IsLinux())
+        {
+            const int SolSocket = 1;
+            const int SoReuseAddr = 2;
+            socket.SetRawSocketOption(SolSocket, SoReuseAddr, BitConverter.GetBytes(1));
+        }
     }
 
     /// <summary>Runs one session on any stream (in-memory tests use this without sockets).</summary>
