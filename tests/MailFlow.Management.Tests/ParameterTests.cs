@@ -88,8 +88,9 @@ public sealed class ParameterTests : IDisposable
     {
         var commands = new SendConnectorCommands(world.Administration);
 
-        var created = commands.New("To hybrid", ["domain.net"], new Dictionary<string, string?>
+        var created = commands.New("To hybrid", new Dictionary<string, string?>
         {
+            ["AddressSpaces"] = "domain.net",
             ["DNSRoutingEnabled"] = "$false",
             ["SmartHosts"] = "hybrid.domain.net:2525",
             ["RequireTLS"] = "$true",

@@ -1,10 +1,7 @@
 using System.Collections.Concurrent;
-using System.Diagnostics;
 using System.Net.Sockets;
 using System.Text;
-using MailFlow.Configuration.Model;
-using MailFlow.Core.Storage;
-using MailFlow.Management;
+using MailFlow.Smtp.Tests.Harness;
 using MailFlow.Queue;
 
 namespace MailFlow.Smtp.Tests;
@@ -23,20 +20,13 @@ public sealed class CrashTests : IDisposable
     [Fact]
     public async Task Every_acknowledged_message_survives_SIGKILL()
     {
-        var data = new DataDirectory(Path.Combine(root, "data"));
-        var port = LimitAndTimeoutTests.FreePort();
-        var administration = ServerAdministration.Open(data, identity: new ServerIdentity { Name = "SERVER1", Fqdn = "SERVER1.domain.com" });
-        administration.Configuration.Update(c =>
-        {
-            c.ReceiveConnectors.RemoveAll(r => r.Name != "Default Frontend SERVER1");
-            c.ReceiveConnectors[0].Bindings = [$"127.0.0.1:{port}"];
-        });
+        var (data, port) = ChildServer.Prepare(root);
         var acknowledged = new ConcurrentDictionary<string, string>();
         var totalAcknowledged = 0;
 
         for (var round = 0; round < Rounds; round++)
         {
-            using var server = await StartServerAsync(data);
+            using var server = await ChildServer.StartAsync(data);
             using (var warmUp = new CancellationTokenSource(TimeSpan.FromSeconds(30)))
             {
                 // One message first, so the window below is load, not the child's JIT start-up.
@@ -63,33 +53,9 @@ public sealed class CrashTests : IDisposable
         }
 
         Assert.True(totalAcknowledged > Rounds, $"the load generator got only {totalAcknowledged} messages acknowledged");
-        using var restarted = await StartServerAsync(data);
+        using var restarted = await ChildServer.StartAsync(data);
         restarted.Kill();
         Assert.Empty(Directory.EnumerateFiles(Path.Combine(data.Queue, "staging")));
-    }
-
-    internal static async Task<Process> StartServerAsync(DataDirectory data)
-    {
-        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
-        start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "mailflow.dll"));
-        foreach (var arg in new[] { "serve", "--data", data.Root })
-        {
-            start.ArgumentList.Add(arg);
-        }
-
-        var process = Process.Start(start)!;
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
-        while (await process.StandardOutput.ReadLineAsync(timeout.Token) is { } line)
-        {
-            if (line == "ready")
-            {
-                _ = process.StandardOutput.ReadToEndAsync();
-                _ = process.StandardError.ReadToEndAsync();
-                return process;
-            }
-        }
-
-        throw new InvalidOperationException("mailflow serve did not start: " + await process.StandardError.ReadToEndAsync());
     }
 
     private static async Task SendUntilStoppedAsync(int port, string prefix, ConcurrentDictionary<string, string> acknowledged, CancellationToken stop)

@@ -1,8 +1,6 @@
 using System.Globalization;
 using System.Net.Sockets;
-using MailFlow.Configuration.Model;
-using MailFlow.Core.Storage;
-using MailFlow.Management;
+using MailFlow.Smtp.Tests.Harness;
 using Xunit.Abstractions;
 
 namespace MailFlow.Smtp.Tests;
@@ -19,16 +17,8 @@ public sealed class IdleConnectionMemoryTests(ITestOutputHelper output) : IDispo
     [Fact]
     public async Task An_idle_connection_costs_at_most_64_KiB()
     {
-        var data = new DataDirectory(Path.Combine(root, "data"));
-        var port = LimitAndTimeoutTests.FreePort();
-        var administration = ServerAdministration.Open(data, identity: new ServerIdentity { Name = "SERVER1", Fqdn = "SERVER1.domain.com" });
-        administration.Configuration.Update(c =>
-        {
-            c.ReceiveConnectors.RemoveAll(r => r.Name != "Default Frontend SERVER1");
-            c.ReceiveConnectors[0].Bindings = [$"127.0.0.1:{port}"];
-            c.ReceiveConnectors[0].MaxInboundConnectionPerSource = Connections + 10;
-        });
-        using var server = await CrashTests.StartServerAsync(data);
+        var (data, port) = ChildServer.Prepare(root, frontend => frontend.MaxInboundConnectionPerSource = Connections + 10);
+        using var server = await ChildServer.StartAsync(data);
         var clients = new List<TcpClient>();
         try
         {

@@ -86,7 +86,7 @@ internal static class ConnectorCommand
                 throw new Core.Errors.MailFlowException("New-ReceiveConnector needs --Bindings (e.g. --Bindings 0.0.0.0:2526)", Core.Errors.MailFlowErrorKind.InvalidArgument);
             }
 
-            var created = commands.New(context.Parse.GetValue(name)!, context.Parse.GetValue(role), [], parameters);
+            var created = commands.New(context.Parse.GetValue(name)!, context.Parse.GetValue(role), parameters);
             context.Output.Out.WriteLine($"Created {commands.IdentityOf(created)}.");
             return MailFlowCli.Success;
         }));
@@ -154,7 +154,7 @@ internal static class ConnectorCommand
                 throw new Core.Errors.MailFlowException("New-SendConnector needs --AddressSpaces (e.g. --AddressSpaces \"*\")", Core.Errors.MailFlowErrorKind.InvalidArgument);
             }
 
-            var created = new SendConnectorCommands(context.Administration).New(context.Parse.GetValue(name)!, [], parameters);
+            var created = new SendConnectorCommands(context.Administration).New(context.Parse.GetValue(name)!, parameters);
             context.Output.Out.WriteLine($"Created {created.Name}.");
             return MailFlowCli.Success;
         }));

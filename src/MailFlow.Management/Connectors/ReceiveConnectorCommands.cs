@@ -39,7 +39,8 @@ public sealed class ReceiveConnectorCommands
             new KeyValuePair<string, string>("Server", configuration.Server.Name));
     }
 
-    public ReceiveConnector New(string name, TransportRole role, IReadOnlyList<string> bindings, IReadOnlyDictionary<string, string?> parameters)
+    /// <summary>New-ReceiveConnector: parameters must include Bindings; RemoteIPRanges default to everything, Fqdn to the server's.</summary>
+    public ReceiveConnector New(string name, TransportRole role, IReadOnlyDictionary<string, string?> parameters)
     {
         ArgumentNullException.ThrowIfNull(parameters);
         var saved = administration.Configuration.Update(configuration =>
@@ -53,7 +54,6 @@ public sealed class ReceiveConnectorCommands
             {
                 Name = name,
                 TransportRole = role,
-                Bindings = [.. bindings],
                 RemoteIPRanges = ["::-ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff", "0.0.0.0-255.255.255.255"],
                 Fqdn = configuration.Server.Fqdn,
             };

@@ -28,7 +28,8 @@ public sealed class SendConnectorCommands
     public IReadOnlyList<KeyValuePair<string, string>> View(SendConnector connector) =>
         ObjectParameters.View(connector, new KeyValuePair<string, string>("Identity", connector?.Name ?? string.Empty));
 
-    public SendConnector New(string name, IReadOnlyList<string> addressSpaces, IReadOnlyDictionary<string, string?> parameters)
+    /// <summary>New-SendConnector: parameters must include AddressSpaces.</summary>
+    public SendConnector New(string name, IReadOnlyDictionary<string, string?> parameters)
     {
         ArgumentNullException.ThrowIfNull(parameters);
         var saved = administration.Configuration.Update(configuration =>
@@ -38,7 +39,7 @@ public sealed class SendConnectorCommands
                 throw new MailFlowException($"send connector \"{name}\" already exists", MailFlowErrorKind.AlreadyExists);
             }
 
-            var connector = new SendConnector { Name = name, AddressSpaces = [.. addressSpaces] };
+            var connector = new SendConnector { Name = name };
             ApplyAll(connector, parameters);
             configuration.SendConnectors.Add(connector);
         });

@@ -1,0 +1,49 @@
+using System.Diagnostics;
+using MailFlow.Configuration.Model;
+using MailFlow.Core.Storage;
+using MailFlow.Management;
+
+namespace MailFlow.Smtp.Tests.Harness;
+
+/// <summary>The real `mailflow serve` executable as a child process, for tests that kill it or measure it.</summary>
+public static class ChildServer
+{
+    /// <summary>SERVER1's data directory with only Default Frontend, on a free loopback port.</summary>
+    public static (DataDirectory Data, int Port) Prepare(string root, Action<ReceiveConnector>? tune = null)
+    {
+        var data = new DataDirectory(Path.Combine(root, "data"));
+        var port = LimitAndTimeoutTests.FreePort();
+        var administration = ServerAdministration.Open(data, identity: new ServerIdentity { Name = "SERVER1", Fqdn = "SERVER1.domain.com" });
+        administration.Configuration.Update(c =>
+        {
+            c.ReceiveConnectors.RemoveAll(r => r.Name != "Default Frontend SERVER1");
+            c.ReceiveConnectors[0].Bindings = [$"127.0.0.1:{port}"];
+            tune?.Invoke(c.ReceiveConnectors[0]);
+        });
+        return (data, port);
+    }
+
+    /// <summary>Starts `mailflow serve` and returns once it printed "ready".</summary>
+    public static async Task<Process> StartAsync(DataDirectory data)
+    {
+        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var arg in new[] { Path.Combine(AppContext.BaseDirectory, "mailflow.dll"), "serve", "--data", data.Root })
+        {
+            start.ArgumentList.Add(arg);
+        }
+
+        var process = Process.Start(start)!;
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        while (await process.StandardOutput.ReadLineAsync(timeout.Token) is { } line)
+        {
+            if (line == "ready")
+            {
+                _ = process.StandardOutput.ReadToEndAsync();
+                _ = process.StandardError.ReadToEndAsync();
+                return process;
+            }
+        }
+
+        throw new InvalidOperationException("mailflow serve did not start: " + await process.StandardError.ReadToEndAsync());
+    }
+}
