@@ -60,6 +60,9 @@ public sealed class ReceiveConnector
     /// <summary>Delay before answering a refused recipient (slows directory harvesting).</summary>
     public TimeSpan TarpitInterval { get; set; } = TimeSpan.FromSeconds(5);
 
+    /// <summary>Received headers a message may already carry; more is a mail loop (554 5.4.6).</summary>
+    public int MaxHopCount { get; set; } = 60;
+
     /// <summary>MailFlow extension: TLS from the first byte (port 465 "SMTPS" style) instead of STARTTLS.</summary>
     public bool ImplicitTls { get; set; }
 }

@@ -153,6 +153,7 @@ public static class ConfigurationValidator
         Range(c.MaxInboundConnectionPerSource, 1, Math.Max(1, c.MaxInboundConnection), path + ".MaxInboundConnectionPerSource", issues);
         Range(c.MaxProtocolErrors, 1, 1000, path + ".MaxProtocolErrors", issues);
         Range(c.MaxLogonFailures, 1, 100, path + ".MaxLogonFailures", issues);
+        Range(c.MaxHopCount, 1, 500, path + ".MaxHopCount", issues);
         Range(c.AuthTarpitInterval, TimeSpan.Zero, TimeSpan.FromMinutes(10), path + ".AuthTarpitInterval", issues);
         Range(c.TarpitInterval, TimeSpan.Zero, TimeSpan.FromMinutes(10), path + ".TarpitInterval", issues);
         if (c.ImplicitTls && !auth.HasFlag(AuthMechanisms.Tls))

@@ -52,6 +52,7 @@ public static class SmtpReplies
     public const string ShuttingDown = "421 4.3.2 Service not available, closing transmission channel";
     public const string InsufficientStorage = "452 4.3.1 Insufficient system storage";
     public const string QueueWriteFailed = "451 4.3.0 Message could not be written to the queue; try again later";
+    public const string HopCountExceeded = "554 5.4.6 Hop count exceeded - possible mail loop";
     public const string TlsNotAvailable = "454 4.7.0 TLS not available due to temporary reason";
 
     public static string Unrecognized(string verb) => $"500 5.3.3 Unrecognized command '{verb}'";

@@ -32,6 +32,16 @@ internal sealed class MessageAcceptance : IMessageSink, IDisposable
 
     public string? Subject => Header(HeaderId.Subject);
 
+    /// <summary>Received headers the client's message already carries (RFC 5321 §6.3 loop detection).</summary>
+    public int ReceivedCount
+    {
+        get
+        {
+            _ = Header(HeaderId.Received);
+            return parsed?.Count(h => h.Id == HeaderId.Received) ?? 0;
+        }
+    }
+
     /// <summary>Our Received header, written in front of the client's content.</summary>
     public void WriteTrace(string header) => transaction?.Write(Encoding.ASCII.GetBytes(header));
 

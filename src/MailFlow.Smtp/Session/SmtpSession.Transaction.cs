@@ -426,6 +426,14 @@ internal sealed partial class SmtpSession
     private void Accept(MessageAcceptance acceptance)
     {
         var spooled = acceptance.Envelope;
+        if (acceptance.ReceivedCount > connector.Connector.MaxHopCount)
+        {
+            log.Information(acceptance.ReceivedCount.ToString(CultureInfo.InvariantCulture), "Received headers: message refused as a mail loop");
+            Reply(SmtpReplies.HopCountExceeded);
+            ResetTransaction();
+            return;
+        }
+
         try
         {
             acceptance.Commit();

@@ -50,6 +50,7 @@ internal sealed partial class SmtpSession : IAsyncDisposable
     private int protocolErrors;
     private int logonFailures;
     private bool discardingLongLine;
+    private bool partialCommandPending;
     private volatile bool idleExpired;
 
     public SmtpSession(ReceiveConnectorRuntime connector, ReceiveContext context, Stream transport, IPEndPoint local, IPEndPoint remote, CancellationToken stopping)
@@ -129,6 +130,9 @@ internal sealed partial class SmtpSession : IAsyncDisposable
             var next = ProcessCommands(ref buffer);
             if (next == Next.Continue)
             {
+                // A started but unfinished command keeps the deadline of its first byte: dripping one
+                // byte at a time (slowloris) does not earn a fresh inactivity period.
+                partialCommandPending = buffer.Length > 0 || discardingLongLine;
                 reader.AdvanceTo(buffer.Start, buffer.End);
                 if (result.Value.IsCompleted)
                 {
@@ -145,6 +149,7 @@ internal sealed partial class SmtpSession : IAsyncDisposable
                 buffer = buffer.Slice(buffer.End);
             }
 
+            partialCommandPending = false;
             reader.AdvanceTo(buffer.Start);
             await FlushAsync();
             var carryOn = next switch
@@ -426,21 +431,36 @@ internal sealed partial class SmtpSession : IAsyncDisposable
         return true;
     }
 
-    /// <summary>Flushes pending replies, then waits for input under the inactivity timer.</summary>
+    /// <summary>
+    /// Flushes pending replies, then waits for input under the inactivity timer. The timer restarts for
+    /// each new command or data block, but not while a command line is incomplete.
+    /// </summary>
     private async ValueTask<ReadResult?> ReadAsync()
     {
         await FlushAsync();
-        idleTimer.Change(connector.Connector.ConnectionInactivityTimeout, Timeout.InfiniteTimeSpan);
-        var result = await reader.ReadAsync(lifetime.Token);
-        idleTimer.Change(Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
-        if (result.IsCanceled && idleExpired)
+        if (!partialCommandPending)
         {
-            Reply(SmtpReplies.InactivityTimeout);
-            await FlushAsync();
-            return null;
+            idleExpired = false;
+            idleTimer.Change(connector.Connector.ConnectionInactivityTimeout, Timeout.InfiniteTimeSpan);
         }
 
-        return result;
+        while (true)
+        {
+            var result = await reader.ReadAsync(lifetime.Token);
+            if (!result.IsCanceled)
+            {
+                return result;
+            }
+
+            if (idleExpired)
+            {
+                Reply(SmtpReplies.InactivityTimeout);
+                await FlushAsync();
+                return null;
+            }
+
+            // A cancellation left over from a timer that fired while we were not reading: read again.
+        }
     }
 
     private void OnIdle()
