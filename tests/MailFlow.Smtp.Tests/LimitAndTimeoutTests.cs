@@ -22,9 +22,11 @@ public sealed class LimitAndTimeoutTests
 
         clock.Advance(TimeSpan.FromMinutes(4));
         Assert.Equal("250 2.0.0 OK", await client.CommandAsync("NOOP"));
-        clock.Advance(TimeSpan.FromMinutes(5) + TimeSpan.FromSeconds(1));
 
-        Assert.Equal("451 4.7.0 Timeout waiting for client input", await client.ReadLineAsync());
+        var (reply, elapsed) = await FakeClock.AdvanceUntilAsync(clock, client.ReadLineAsync(), TimeSpan.FromSeconds(30), 40);
+
+        Assert.Equal("451 4.7.0 Timeout waiting for client input", reply);
+        Assert.InRange(elapsed, TimeSpan.FromMinutes(5), TimeSpan.FromMinutes(5.5));
         Assert.Null(await client.ReadLineAsync());
     }
 
@@ -41,10 +43,10 @@ public sealed class LimitAndTimeoutTests
             Assert.Equal("250 2.0.0 OK", await client.CommandAsync("NOOP"));
         }
 
-        var pendingRead = client.ReadLineAsync();
-        clock.Advance(TimeSpan.FromMinutes(1) + TimeSpan.FromSeconds(1));
+        var (reply, elapsed) = await FakeClock.AdvanceUntilAsync(clock, client.ReadLineAsync(), TimeSpan.FromSeconds(15), 20);
 
-        Assert.Equal("421 4.4.1 Connection timed out", await pendingRead);
+        Assert.Equal("421 4.4.1 Connection timed out", reply);
+        Assert.InRange(elapsed, TimeSpan.FromMinutes(1), TimeSpan.FromMinutes(1.25));
     }
 
     [Fact]
@@ -60,12 +62,10 @@ public sealed class LimitAndTimeoutTests
         await client.CommandAsync("EHLO c.test");
 
         await client.SendLineAsync("AUTH PLAIN " + Convert.ToBase64String(Encoding.UTF8.GetBytes("\0alice\0wrong")));
-        var reply = client.ReadLineAsync();
-        await Task.Delay(300);
-        Assert.False(reply.IsCompleted);
-        clock.Advance(TimeSpan.FromSeconds(5));
+        var (reply, elapsed) = await FakeClock.AdvanceUntilAsync(clock, client.ReadLineAsync(), TimeSpan.FromSeconds(1), 20);
 
-        Assert.Equal("535 5.7.3 Authentication unsuccessful", await reply);
+        Assert.Equal("535 5.7.3 Authentication unsuccessful", reply);
+        Assert.InRange(elapsed, TimeSpan.FromSeconds(5), TimeSpan.FromSeconds(7));
     }
 
     [Fact]
