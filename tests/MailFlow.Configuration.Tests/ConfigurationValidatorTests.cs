@@ -33,6 +33,7 @@ public sealed class ConfigurationValidatorTests
         { "$.AcceptedDomains", c => c.AcceptedDomains.Add(new AcceptedDomain { Name = "again", DomainName = "DOMAIN.com" }), "appears 2 times" },
         { "$.Server.Name", c => c.Server.Name = "SERVER 1", "is not a server name" },
         { "$.SchemaVersion", c => c.SchemaVersion = 7, "not supported" },
+        { "$.HostsOverride.hybrid.domain.com", c => c.HostsOverride["hybrid.domain.com"] = "localhost", "is not an IP address" },
     };
 
     [Theory]

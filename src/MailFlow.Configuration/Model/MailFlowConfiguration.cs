@@ -26,6 +26,9 @@ public sealed class MailFlowConfiguration
 
     public ListenerSettings Listening { get; set; } = new();
 
+    /// <summary>Host name → IP address used instead of DNS (a lab pointing hybrid.domain.com at 127.0.0.1).</summary>
+    public Dictionary<string, string> HostsOverride { get; set; } = new(StringComparer.OrdinalIgnoreCase);
+
     /// <summary>Exchange's receive connector identity, <c>SERVER1\Default Frontend SERVER1</c>.</summary>
     public string IdentityOf(ReceiveConnector connector)
     {

@@ -39,6 +39,14 @@ public static class ConfigurationValidator
         Unique(configuration.SendConnectors.Select(c => c.Name), "$.SendConnectors", "send connector", issues);
         ValidateTransport(configuration.Transport, issues);
         ValidateTls(configuration.Tls, issues);
+        foreach (var (host, address) in configuration.HostsOverride)
+        {
+            if (!IPAddress.TryParse(address, out _))
+            {
+                issues.Error($"$.HostsOverride.{host}", $"\"{address}\" is not an IP address");
+            }
+        }
+
         if (configuration.Listening.UnprivilegedPortOffset is < 0 or > 64000)
         {
             issues.Error("$.Listening.UnprivilegedPortOffset", $"{configuration.Listening.UnprivilegedPortOffset} is out of range (0–64000)");

@@ -1,0 +1,192 @@
+using System.Globalization;
+using Microsoft.Data.Sqlite;
+
+namespace MailFlow.Queue;
+
+/// <summary>Exchange's queue states for a message.</summary>
+public enum MessageState
+{
+    Ready,
+    Retry,
+    Suspended,
+    Delivered,
+    Failed,
+    Poison,
+}
+
+/// <summary>Per-recipient delivery state.</summary>
+public enum RecipientState
+{
+    Pending,
+    Delivered,
+    Failed,
+}
+
+public sealed record QueuedRecipient(string Address, RecipientState State, string? LastStatus, int Attempts);
+
+public sealed record QueuedMessage(
+    string Id,
+    string SpoolPath,
+    string MailFrom,
+    DateTimeOffset ReceivedUtc,
+    MessageState State,
+    DateTimeOffset NextAttemptUtc,
+    DateTimeOffset ExpiresUtc,
+    int Attempts,
+    string? LastError,
+    IReadOnlyList<QueuedRecipient> Recipients);
+
+/// <summary>
+/// The queue's state: SQLite in WAL mode with synchronous=FULL beside the spool files
+/// (docs/decisions/0013). The spool file holds the bytes; the database holds per-message and
+/// per-recipient state and the schedule, so Get-Queue-style questions are queries.
+/// </summary>
+public sealed class QueueDatabase : IDisposable
+{
+    private readonly SqliteConnection connection;
+
+    public QueueDatabase(string queueDirectory)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(queueDirectory);
+        Directory.CreateDirectory(queueDirectory);
+        connection = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = Path.Combine(queueDirectory, "queue.db"), Pooling = false }.ToString());
+        connection.Open();
+        Execute("PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;");
+        Execute("""
+            CREATE TABLE IF NOT EXISTS messages (
+              id TEXT PRIMARY KEY, spool_path TEXT NOT NULL, mail_from TEXT NOT NULL, received_utc TEXT NOT NULL,
+              state TEXT NOT NULL, next_attempt_utc TEXT NOT NULL, expires_utc TEXT NOT NULL,
+              attempts INTEGER NOT NULL DEFAULT 0, last_error TEXT);
+            CREATE TABLE IF NOT EXISTS recipients (
+              message_id TEXT NOT NULL REFERENCES messages(id) ON DELETE CASCADE, address TEXT NOT NULL,
+              state TEXT NOT NULL, last_status TEXT, attempts INTEGER NOT NULL DEFAULT 0,
+              PRIMARY KEY (message_id, address));
+            CREATE INDEX IF NOT EXISTS due ON messages(state, next_attempt_utc);
+            """);
+    }
+
+    /// <summary>Adds every verified spool file of <paramref name="spool"/> the database does not know yet (start-up and after each acceptance).</summary>
+    public int Ingest(Spool spool, TimeSpan expiration)
+    {
+        ArgumentNullException.ThrowIfNull(spool);
+        var added = 0;
+        foreach (var path in Directory.EnumerateFiles(spool.Incoming, "*.msg"))
+        {
+            var id = Path.GetFileNameWithoutExtension(path);
+            if (Scalar("SELECT COUNT(*) FROM messages WHERE id = $id", ("$id", id)) > 0)
+            {
+                continue;
+            }
+
+            SpooledMessage message;
+            try
+            {
+                message = Spool.Read(path);
+            }
+            catch (Core.Errors.MailFlowException)
+            {
+                Directory.CreateDirectory(spool.Corrupt);
+                File.Move(path, Path.Combine(spool.Corrupt, Path.GetFileName(path)));
+                continue; // damaged on disk: quarantined, like Postfix's corrupt/
+            }
+
+            using var transaction = connection.BeginTransaction();
+            Execute("INSERT INTO messages (id, spool_path, mail_from, received_utc, state, next_attempt_utc, expires_utc) VALUES ($id, $path, $from, $received, 'Ready', $received, $expires)",
+                ("$id", id), ("$path", path), ("$from", message.Envelope.MailFrom), ("$received", Stamp(message.Envelope.ReceivedUtc)), ("$expires", Stamp(message.Envelope.ReceivedUtc + expiration)));
+            foreach (var recipient in message.Envelope.Recipients.Select(r => r.Address).Distinct(StringComparer.OrdinalIgnoreCase))
+            {
+                Execute("INSERT INTO recipients (message_id, address, state) VALUES ($id, $address, 'Pending')", ("$id", id), ("$address", recipient));
+            }
+
+            transaction.Commit();
+            added++;
+        }
+
+        return added;
+    }
+
+    /// <summary>Messages in Ready or Retry whose next attempt is due.</summary>
+    public IReadOnlyList<QueuedMessage> Due(DateTimeOffset now, int limit) =>
+        Query("SELECT * FROM messages WHERE state IN ('Ready', 'Retry') AND next_attempt_utc <= $now ORDER BY next_attempt_utc LIMIT $limit", ("$now", Stamp(now)), ("$limit", limit));
+
+    public IReadOnlyList<QueuedMessage> All() => Query("SELECT * FROM messages ORDER BY received_utc");
+
+    public QueuedMessage? Find(string id) => Query("SELECT * FROM messages WHERE id = $id", ("$id", id)).SingleOrDefault();
+
+    /// <summary>Records one recipient's outcome immediately, so a crash never re-delivers a recipient already done.</summary>
+    public void RecordRecipient(string id, string address, RecipientState state, string status) =>
+        Execute("UPDATE recipients SET state = $state, last_status = $status, attempts = attempts + 1 WHERE message_id = $id AND address = $address",
+            ("$id", id), ("$address", address), ("$state", state.ToString()), ("$status", status));
+
+    /// <summary>Closes an attempt: Delivered/Failed when no recipient is pending, else Retry at <paramref name="nextAttempt"/>.</summary>
+    public void FinishAttempt(string id, DateTimeOffset nextAttempt, string? lastError)
+    {
+        var pending = Scalar("SELECT COUNT(*) FROM recipients WHERE message_id = $id AND state = 'Pending'", ("$id", id));
+        var delivered = Scalar("SELECT COUNT(*) FROM recipients WHERE message_id = $id AND state = 'Delivered'", ("$id", id));
+        var state = pending > 0 ? MessageState.Retry : delivered > 0 ? MessageState.Delivered : MessageState.Failed;
+        Execute("UPDATE messages SET state = $state, next_attempt_utc = $next, attempts = attempts + 1, last_error = $error WHERE id = $id",
+            ("$id", id), ("$state", state.ToString()), ("$next", Stamp(nextAttempt)), ("$error", lastError));
+    }
+
+    /// <summary>Retry-Queue: every message waiting in Retry becomes due now.</summary>
+    public int RetryNow(DateTimeOffset now) =>
+        Execute("UPDATE messages SET next_attempt_utc = $now WHERE state = 'Retry'", ("$now", Stamp(now)));
+
+    public void Dispose() => connection.Dispose();
+
+    private static string Stamp(DateTimeOffset value) => value.UtcDateTime.ToString("yyyy-MM-ddTHH:mm:ss.fffffffZ", CultureInfo.InvariantCulture);
+
+    private static DateTimeOffset ParseStamp(string value) => DateTimeOffset.Parse(value, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal);
+
+    private List<QueuedMessage> Query(string sql, params (string Name, object? Value)[] parameters)
+    {
+        var rows = new List<(string Id, string Path, string From, string Received, string State, string Next, string Expires, long Attempts, string? Error)>();
+        using (var command = Command(sql, parameters))
+        using (var reader = command.ExecuteReader())
+        {
+            while (reader.Read())
+            {
+                rows.Add((reader.GetString(0), reader.GetString(1), reader.GetString(2), reader.GetString(3), reader.GetString(4), reader.GetString(5), reader.GetString(6), reader.GetInt64(7), reader.IsDBNull(8) ? null : reader.GetString(8)));
+            }
+        }
+
+        return rows.Select(r => new QueuedMessage(r.Id, r.Path, r.From, ParseStamp(r.Received), Enum.Parse<MessageState>(r.State), ParseStamp(r.Next), ParseStamp(r.Expires), (int)r.Attempts, r.Error, Recipients(r.Id))).ToList();
+    }
+
+    private List<QueuedRecipient> Recipients(string id)
+    {
+        var result = new List<QueuedRecipient>();
+        using var command = Command("SELECT address, state, last_status, attempts FROM recipients WHERE message_id = $id ORDER BY address", [("$id", id)]);
+        using var reader = command.ExecuteReader();
+        while (reader.Read())
+        {
+            result.Add(new QueuedRecipient(reader.GetString(0), Enum.Parse<RecipientState>(reader.GetString(1)), reader.IsDBNull(2) ? null : reader.GetString(2), reader.GetInt32(3)));
+        }
+
+        return result;
+    }
+
+    private int Execute(string sql, params (string Name, object? Value)[] parameters)
+    {
+        using var command = Command(sql, parameters);
+        return command.ExecuteNonQuery();
+    }
+
+    private long Scalar(string sql, params (string Name, object? Value)[] parameters)
+    {
+        using var command = Command(sql, parameters);
+        return (long)command.ExecuteScalar()!;
+    }
+
+    private SqliteCommand Command(string sql, (string Name, object? Value)[] parameters)
+    {
+        var command = connection.CreateCommand();
+        command.CommandText = sql;
+        foreach (var (name, value) in parameters)
+        {
+            command.Parameters.AddWithValue(name, value ?? DBNull.Value);
+        }
+
+        return command;
+    }
+}
