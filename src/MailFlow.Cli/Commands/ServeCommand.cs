@@ -1,6 +1,8 @@
 using System.CommandLine;
 using System.Runtime.InteropServices;
+using MailFlow.Queue;
 using MailFlow.Smtp.Server;
+using MailFlow.Transport.Delivery;
 
 namespace MailFlow.Cli.Commands;
 
@@ -10,7 +12,7 @@ internal static class ServeCommand
     public static Command Build(Func<Func<CommandContext, int>, Func<ParseResult, int>> wrap)
     {
         var drain = new Option<int>("--drain-seconds") { Description = "How long open sessions may finish at shutdown", DefaultValueFactory = _ => 30 };
-        var command = new Command("serve", "Run the transport: every enabled receive connector, logging in Exchange's formats") { drain };
+        var command = new Command("serve", "Run the transport: every enabled receive connector, the queue and delivery (local Maildir, send connectors), logging in Exchange's formats") { drain };
         command.SetAction(wrap(context =>
         {
             var administration = context.Administration;
@@ -25,6 +27,13 @@ internal static class ServeCommand
             using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, signal => { signal.Cancel = true; stop.Set(); });
             using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, signal => { signal.Cancel = true; stop.Set(); });
             var service = ReceiveService.Start(context.Data, configuration, inventory.Certificates, administration.Time);
+            using var queue = new QueueDatabase(context.Data.Queue);
+            var agent = new DeliveryAgent(configuration, queue, service.Context.Spool,
+                new MaildirDelivery(context.Data.Mailboxes, configuration.Server.Fqdn, administration.Time),
+                new OutboundDelivery(configuration, administration.LoadTrustAnchors(configuration), ReasonFormat.Brace, administration.Time),
+                service.Context.Tracking, administration.Time);
+            var delivery = new DeliveryService(agent, TimeSpan.FromSeconds(5), ex => context.Output.Note($"delivery: {ex.Message}"));
+            service.Context.MessageAccepted += delivery.Nudge;
             try
             {
                 if (service.AbandonedStagingFiles > 0)
@@ -47,6 +56,7 @@ internal static class ServeCommand
 
                 context.Output.Out.WriteLine($"protocol log: {service.ReceiveProtocolLogDirectory}");
                 context.Output.Out.WriteLine($"message tracking: {service.MessageTrackingLogDirectory}");
+                context.Output.Out.WriteLine($"queue: {context.Data.Queue}; local mailboxes: {context.Data.Mailboxes}");
                 context.Output.Out.WriteLine("ready");
                 context.Output.Out.Flush();
                 stop.Wait();
@@ -54,6 +64,7 @@ internal static class ServeCommand
             }
             finally
             {
+                delivery.DisposeAsync().AsTask().GetAwaiter().GetResult();
                 service.DisposeAsync().AsTask().GetAwaiter().GetResult();
             }
 

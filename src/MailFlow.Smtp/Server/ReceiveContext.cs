@@ -32,6 +32,11 @@ public sealed class ReceiveContext
 
     public long NextInternalId() => Interlocked.Increment(ref lastInternalId);
 
+    /// <summary>Raised after a message was committed to the spool (and before its 250 is sent).</summary>
+    public event Action? MessageAccepted;
+
+    internal void OnMessageAccepted() => MessageAccepted?.Invoke();
+
     /// <summary>PBKDF2 verification (slow by design); runs off the session loop. Unknown users cost the same as known ones.</summary>
     public Task<bool> VerifyAsync(string user, string password) => Task.Run(() =>
     {

@@ -446,6 +446,7 @@ internal sealed partial class SmtpSession
             return;
         }
 
+        context.OnMessageAccepted();
         var messageId = acceptance.MessageId ?? $"<{spooled.Id}@{connector.Fqdn}>";
         context.Tracking.Write(new TrackingEvent
         {
