@@ -152,7 +152,7 @@ public sealed class OutboundDelivery
 
         try
         {
-            using var stream = new MemoryStream(content.ToArray(), writable: false);
+            using var stream = new MemoryStream(LineEndings.Canonicalize(content.Span), writable: false);
             var message = await MimeMessage.LoadAsync(stream, cancellationToken);
             var reply = await client.SendAsync(FormatOptions.Default, message, MailboxAddress.Parse(mailFrom.Length == 0 ? "<>" : mailFrom), recipients.Select(MailboxAddress.Parse), cancellationToken);
             await client.DisconnectAsync(quit: true, cancellationToken);
