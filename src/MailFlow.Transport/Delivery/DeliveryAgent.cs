@@ -51,16 +51,20 @@ public sealed class DeliveryAgent
         var spooled = Spool.Read(queued.SpoolPath);
         var now = time.GetUtcNow();
         var pending = queued.Recipients.Where(r => r.State == RecipientState.Pending).Select(r => r.Address).ToList();
+        var failedNow = new List<FailedRecipient>();
         string? lastError = null;
         if (now >= queued.ExpiresUtc)
         {
+            const string expired = "550 4.4.7 QUEUE.Expired; message expired";
             foreach (var recipient in pending)
             {
-                queue.RecordRecipient(queued.Id, recipient, RecipientState.Failed, "550 4.4.7 QUEUE.Expired; message expired");
+                queue.RecordRecipient(queued.Id, recipient, RecipientState.Failed, expired);
+                failedNow.Add(new FailedRecipient(recipient, expired));
             }
 
-            Track("FAIL", "QUEUE", spooled, pending, "550 4.4.7 QUEUE.Expired; message expired", null, null);
-            queue.FinishAttempt(queued.Id, now, "550 4.4.7 QUEUE.Expired; message expired");
+            Track("FAIL", "QUEUE", spooled, pending, expired, null, null);
+            queue.FinishAttempt(queued.Id, now, expired);
+            ReturnToSender(spooled, failedNow, now);
             return;
         }
 
@@ -87,6 +91,11 @@ public sealed class DeliveryAgent
                         if (outcome.Delivered || outcome.Permanent)
                         {
                             queue.RecordRecipient(queued.Id, recipient, outcome.Delivered ? RecipientState.Delivered : RecipientState.Failed, outcome.Status);
+                        }
+
+                        if (!outcome.Delivered && outcome.Permanent)
+                        {
+                            failedNow.Add(new FailedRecipient(recipient, outcome.Status));
                         }
                     }
 
@@ -115,6 +124,7 @@ public sealed class DeliveryAgent
                     foreach (var recipient in recipients)
                     {
                         queue.RecordRecipient(queued.Id, recipient, RecipientState.Failed, "550 5.4.4 Unable to route: " + route.Reason);
+                        failedNow.Add(new FailedRecipient(recipient, "550 5.4.4 Unable to route: " + route.Reason));
                     }
 
                     Track("FAIL", "ROUTING", spooled, recipients, "550 5.4.4 Unable to route", null, null, route.Reason);
@@ -123,6 +133,39 @@ public sealed class DeliveryAgent
         }
 
         queue.FinishAttempt(queued.Id, NextAttempt(queued.Attempts + 1, now), lastError);
+        ReturnToSender(spooled, failedNow, now);
+    }
+
+    /// <summary>
+    /// Queues an NDR to the sender for recipients that failed for good. Never to the null sender: an
+    /// NDR itself has MAIL FROM:&lt;&gt;, so a failing NDR cannot produce another (no NDR loops).
+    /// </summary>
+    private void ReturnToSender(SpooledMessage original, List<FailedRecipient> failed, DateTimeOffset now)
+    {
+        if (failed.Count == 0 || original.Envelope.MailFrom.Length == 0)
+        {
+            return;
+        }
+
+        var report = NonDeliveryReport.Build(original, failed, configuration.Server.Fqdn, now);
+        var envelope = new SpooledEnvelope
+        {
+            Id = Guid.CreateVersion7().ToString("N"),
+            InternalId = now.UtcTicks,
+            ReceivedUtc = now,
+            ConnectorId = "DSN",
+            SessionId = string.Empty,
+            ClientAddress = "127.0.0.1",
+            ClientHelo = configuration.Server.Fqdn,
+            MailFrom = string.Empty,
+            Recipients = [new SpooledRecipient(original.Envelope.MailFrom)],
+        };
+        using var bytes = new MemoryStream();
+        report.WriteTo(new MimeKit.FormatOptions { NewLineFormat = MimeKit.NewLineFormat.Dos }, bytes);
+        using var transaction = spool.Begin(envelope);
+        transaction.Write(bytes.ToArray());
+        transaction.Commit();
+        Track("DSN", "DSN", original, failed.Select(f => f.Address).ToList(), failed[0].Status, null, null, $"NDR {envelope.Id} to {original.Envelope.MailFrom}");
     }
 
     /// <summary>
