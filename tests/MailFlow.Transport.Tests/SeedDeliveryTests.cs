@@ -58,6 +58,7 @@ public sealed class SeedDeliveryTests : IDisposable
                 RequireTLS = true,
                 TlsAuthLevel = TlsAuthLevel.DomainValidation,
                 TlsDomain = "hybrid.domain.com",
+                ProtocolLoggingLevel = ProtocolLoggingLevel.Verbose,
             });
         });
         var original = "Message-ID: <seed@tenant.test>\r\nSubject: hello on-premises\r\n\r\nline one\r\n.leading dot\r\n"u8.ToArray();
@@ -69,10 +70,11 @@ public sealed class SeedDeliveryTests : IDisposable
         }
 
         await using var tenantTracking = new ExchangeLogWriter(Path.Combine(tenant.Data.Logs, "MessageTracking"), ExchangeLogFormat.MessageTracking, LogRotation.ExchangeProtocolDefaults);
+        await using var tenantSendLog = new ExchangeLogWriter(Path.Combine(tenant.Data.Logs, "SmtpSend"), ExchangeLogFormat.SmtpSend, LogRotation.ExchangeProtocolDefaults);
         using var tenantQueue = new QueueDatabase(tenant.Data.Queue);
         var tenantAgent = new DeliveryAgent(tenant.Configuration.Load(), tenantQueue, tenantSpool,
             new MaildirDelivery(tenant.Data.Mailboxes, "EOP"),
-            new OutboundDelivery(tenant.Configuration.Load(), TrustAnchors.FromCertificates(ca.Certificate)),
+            new OutboundDelivery(tenant.Configuration.Load(), TrustAnchors.FromCertificates(ca.Certificate), sendLog: new ProtocolLog(tenantSendLog, CertificateLogFormat.MultiLine)),
             new MessageTrackingLog(tenantTracking));
 
         // Before the fix: deferred, with the article's reason.
@@ -88,6 +90,13 @@ public sealed class SeedDeliveryTests : IDisposable
         var trackingBefore = ReadAll(tenantTracking.Directory);
         Assert.Contains(",DEFER,", trackingBefore, StringComparison.Ordinal);
         Assert.Contains("{LED=450 4.7.320 Certificate validation failed};{MSG=SubjectMismatch};{FQDN=hybrid.domain.com}", trackingBefore, StringComparison.Ordinal);
+        await tenantSendLog.FlushAsync();
+        var sendLogBefore = ReadAll(tenantSendLog.Directory);
+        Assert.Contains("#Log-type: SMTP Send Protocol Log", sendLogBefore, StringComparison.Ordinal);
+        Assert.Contains("Outbound to hybrid,", sendLogBefore, StringComparison.Ordinal);
+        Assert.Contains(",*,,Received certificate", sendLogBefore, StringComparison.Ordinal);
+        Assert.Contains(",*,CN=SERVER1,Certificate subject", sendLogBefore, StringComparison.Ordinal);
+        Assert.Contains(",*,SubjectMismatch,certificate validation failed", sendLogBefore, StringComparison.Ordinal);
 
         // The fix, then "bounce transport" on SERVER1, then Retry-Queue on the tenant.
         var tlscert = server1.CertificateStore.List().Certificates.Single(c => c.Subject == "CN=hybrid.domain.com");
@@ -101,6 +110,15 @@ public sealed class SeedDeliveryTests : IDisposable
         Assert.Equal(MessageState.Delivered, tenantQueue.All().Single().State);
         await tenantTracking.FlushAsync();
         Assert.Contains(",SEND,", ReadAll(tenantTracking.Directory), StringComparison.Ordinal);
+        await tenantSendLog.FlushAsync();
+        var sendLogAfter = ReadAll(tenantSendLog.Directory);
+        Assert.Contains(",*,CN=hybrid.domain.com,Certificate subject", sendLogAfter, StringComparison.Ordinal);
+        Assert.Contains("negotiation succeeded using bulk encryption algorithm", sendLogAfter, StringComparison.Ordinal);
+        Assert.Contains("TLS protocol SP_PROT_TLS1_", sendLogAfter, StringComparison.Ordinal);
+        Assert.Contains("_CLIENT negotiation succeeded", sendLogAfter, StringComparison.Ordinal);
+        Assert.Contains(",>,MAIL FROM:<tenant-sender@tenant.test>", sendLogAfter, StringComparison.Ordinal);
+        Assert.Contains(",<,\"250 2.6.0 <seed@tenant.test> [InternalId=", sendLogAfter, StringComparison.Ordinal); // quoted: the reply has a comma
+        Assert.DoesNotContain("line one", sendLogAfter, StringComparison.Ordinal);
 
         // SERVER1 delivers locally: the recipient's Maildir holds the tenant's bytes.
         var server1Spool = new Spool(server1.Data.Queue);

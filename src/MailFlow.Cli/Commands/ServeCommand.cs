@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Runtime.InteropServices;
+using MailFlow.Logs;
 using MailFlow.Queue;
 using MailFlow.Smtp.Server;
 using MailFlow.Transport.Delivery;
@@ -28,9 +29,14 @@ internal static class ServeCommand
             using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, signal => { signal.Cancel = true; stop.Set(); });
             var service = ReceiveService.Start(context.Data, configuration, inventory.Certificates, administration.Time);
             using var queue = new QueueDatabase(context.Data.Queue);
+            var transport = configuration.Transport;
+            var sendLogDirectory = Path.IsPathRooted(transport.SendProtocolLogPath) ? transport.SendProtocolLogPath : Path.Combine(context.Data.Root, transport.SendProtocolLogPath);
+            var sendLogWriter = new ExchangeLogWriter(sendLogDirectory, ExchangeLogFormat.SmtpSend,
+                new LogRotation(transport.ProtocolLogMaxFileSize, transport.ProtocolLogMaxDirectorySize, transport.ProtocolLogMaxAge), administration.Time);
             var agent = new DeliveryAgent(configuration, queue, service.Context.Spool,
                 new MaildirDelivery(context.Data.Mailboxes, configuration.Server.Fqdn, administration.Time),
-                new OutboundDelivery(configuration, administration.LoadTrustAnchors(configuration), ReasonFormat.Brace, administration.Time),
+                new OutboundDelivery(configuration, administration.LoadTrustAnchors(configuration), ReasonFormat.Brace, administration.Time,
+                    new ProtocolLog(sendLogWriter, transport.ProtocolLogCertificateFormat, administration.Time)),
                 service.Context.Tracking, administration.Time);
             var delivery = new DeliveryService(agent, TimeSpan.FromSeconds(5), ex => context.Output.Note($"delivery: {ex.Message}"));
             service.Context.MessageAccepted += delivery.Nudge;
@@ -54,7 +60,7 @@ internal static class ServeCommand
                     context.Output.Out.WriteLine($"listening on {listener.Endpoint} for {string.Join(", ", listener.Connectors)}");
                 }
 
-                context.Output.Out.WriteLine($"protocol log: {service.ReceiveProtocolLogDirectory}");
+                context.Output.Out.WriteLine($"protocol logs: {service.ReceiveProtocolLogDirectory}, {sendLogDirectory}");
                 context.Output.Out.WriteLine($"message tracking: {service.MessageTrackingLogDirectory}");
                 context.Output.Out.WriteLine($"queue: {context.Data.Queue}; local mailboxes: {context.Data.Mailboxes}");
                 context.Output.Out.WriteLine("ready");
@@ -65,6 +71,7 @@ internal static class ServeCommand
             finally
             {
                 delivery.DisposeAsync().AsTask().GetAwaiter().GetResult();
+                sendLogWriter.DisposeAsync().AsTask().GetAwaiter().GetResult();
                 service.DisposeAsync().AsTask().GetAwaiter().GetResult();
             }
 

@@ -4,6 +4,7 @@ using System.Security.Cryptography.X509Certificates;
 using MailFlow.Certificates.Trust;
 using MailFlow.Certificates.Validation;
 using MailFlow.Configuration.Model;
+using MailFlow.Logs;
 using MailKit;
 using MailKit.Net.Smtp;
 using MailKit.Security;
@@ -55,12 +56,15 @@ public sealed class OutboundDelivery
     private readonly TimeProvider time;
     private readonly ReasonFormat reasonFormat;
 
-    public OutboundDelivery(MailFlowConfiguration configuration, TrustAnchors anchors, ReasonFormat reasonFormat = ReasonFormat.Brace, TimeProvider? time = null)
+    private readonly ProtocolLog? sendLog;
+
+    public OutboundDelivery(MailFlowConfiguration configuration, TrustAnchors anchors, ReasonFormat reasonFormat = ReasonFormat.Brace, TimeProvider? time = null, ProtocolLog? sendLog = null)
     {
         this.configuration = configuration ?? throw new ArgumentNullException(nameof(configuration));
         this.anchors = anchors ?? throw new ArgumentNullException(nameof(anchors));
         this.reasonFormat = reasonFormat;
         this.time = time ?? TimeProvider.System;
+        this.sendLog = sendLog;
     }
 
     public async Task<OutboundAttempt> SendAsync(SendConnector connector, string mailFrom, IReadOnlyList<string> recipients, ReadOnlyMemory<byte> content, CancellationToken cancellationToken)
@@ -82,7 +86,9 @@ public sealed class OutboundDelivery
 
         var endpoint = new IPEndPoint(address, port);
         OutboundValidationOutcome? validation = null;
-        using var client = new PerRecipientSmtpClient
+        var log = (sendLog ?? new ProtocolLog(null, CertificateLogFormat.MultiLine)).Begin(
+            connector.ProtocolLoggingLevel == ProtocolLoggingLevel.Verbose, connector.Name, ProtocolLog.NextSessionId(), null, endpoint);
+        using var client = new PerRecipientSmtpClient(new SmtpSendProtocolLogger(log))
         {
             LocalDomain = connector.Fqdn ?? configuration.Server.Fqdn,
             CheckCertificateRevocation = false,
@@ -96,6 +102,8 @@ public sealed class OutboundDelivery
             }
 
             var leaf = certificate as X509Certificate2 ?? X509CertificateLoader.LoadCertificate(certificate.GetRawCertData());
+            log.Certificate(new CertificateLogRecord(leaf.Subject, leaf.Issuer, leaf.SerialNumber, leaf.Thumbprint, leaf.NotBefore.ToUniversalTime(), leaf.NotAfter.ToUniversalTime(),
+                MailFlow.Certificates.Names.PresentedIdentifiers.From(leaf).DnsNames), sending: false);
             var presented = chain?.ChainPolicy.ExtraStore.Cast<X509Certificate2>().ToList() ?? [];
             var level = connector.RequireTLS ? connector.TlsAuthLevel ?? TlsAuthLevel.EncryptionOnly : TlsAuthLevel.EncryptionOnly;
             validation = OutboundCertificateValidator.Validate(leaf, presented,
@@ -111,6 +119,10 @@ public sealed class OutboundDelivery
             connectTimeout.CancelAfter(ConnectTimeout);
             await socket.ConnectAsync(endpoint, connectTimeout.Token);
             await client.ConnectAsync(socket, hop.Host, port, connector.RequireTLS ? SecureSocketOptions.StartTls : SecureSocketOptions.StartTlsWhenAvailable, cancellationToken);
+            if (client.IsSecure)
+            {
+                log.TlsNegotiated(client.SslProtocol, client.SslCipherSuite ?? default, server: false);
+            }
         }
         catch (SocketException ex) when (ex.SocketErrorCode == SocketError.ConnectionRefused)
         {
@@ -122,6 +134,7 @@ public sealed class OutboundDelivery
         }
         catch (SslHandshakeException) when (validation is { Passed: false } failed)
         {
+            log.Information(failed.Token!.Name, "certificate validation failed");
             var reason = reasonFormat == ReasonFormat.Brace
                 ? failed.FormatBraceReason(hop.Host, address.ToString(), time.GetUtcNow())
                 : failed.FormatBracketReason(hop.Host, endpoint.ToString());
@@ -209,7 +222,7 @@ public sealed class OutboundDelivery
     };
 
     /// <summary>MailKit aborts the whole send on one refused recipient by default; a relay must record it and go on.</summary>
-    private sealed class PerRecipientSmtpClient : SmtpClient
+    private sealed class PerRecipientSmtpClient(IProtocolLogger logger) : SmtpClient(logger)
     {
         public Dictionary<string, RecipientOutcome> Rejected { get; } = new(StringComparer.OrdinalIgnoreCase);
 
