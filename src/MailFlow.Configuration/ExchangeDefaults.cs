@@ -20,12 +20,11 @@ public static class ExchangeDefaults
             ReceiveConnectors = ReceiveConnectors(serverName, serverFqdn),
         };
 
+        // The AD domain of SERVER1.domain.com is domain.com; a host without a DNS domain accepts mail
+        // for its own name, so a fresh server is never a server that accepts nothing.
         var dot = serverFqdn.IndexOf('.', StringComparison.Ordinal);
-        if (dot > 0 && serverFqdn[(dot + 1)..].Contains('.', StringComparison.Ordinal))
-        {
-            var domain = serverFqdn[(dot + 1)..].ToLowerInvariant();
-            configuration.AcceptedDomains.Add(new AcceptedDomain { Name = domain, DomainName = domain, DomainType = AcceptedDomainType.Authoritative, Default = true });
-        }
+        var domain = (dot > 0 && serverFqdn[(dot + 1)..].Contains('.', StringComparison.Ordinal) ? serverFqdn[(dot + 1)..] : serverFqdn).ToLowerInvariant();
+        configuration.AcceptedDomains.Add(new AcceptedDomain { Name = domain, DomainName = domain, DomainType = AcceptedDomainType.Authoritative, Default = true });
 
         return configuration;
     }

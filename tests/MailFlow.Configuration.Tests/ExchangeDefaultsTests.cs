@@ -38,6 +38,13 @@ public sealed class ExchangeDefaultsTests
         Assert.Equal("domain.com", Assert.Single(configuration.AcceptedDomains).DomainName);
     }
 
+    [Theory]
+    [InlineData("SERVER1.domain.com", "domain.com")]
+    [InlineData("mail.example", "mail.example")]
+    [InlineData("vm", "vm")]
+    public void The_default_accepted_domain_is_the_servers_domain_or_its_own_name(string fqdn, string expected) =>
+        Assert.Equal(expected, Assert.Single(ExchangeDefaults.Create("S", fqdn).AcceptedDomains).DomainName);
+
     [Fact]
     public void Connector_identity_lookup_accepts_server_prefix_or_bare_name_in_any_case()
     {
