@@ -128,6 +128,10 @@ public sealed class QueueDatabase : IDisposable
             ("$id", id), ("$state", state.ToString()), ("$next", Stamp(nextAttempt)), ("$error", lastError));
     }
 
+    /// <summary>Sets a message aside that cannot be processed (Exchange's poison queue), with the reason.</summary>
+    public void MarkPoison(string id, string reason) =>
+        Execute("UPDATE messages SET state = 'Poison', last_error = $reason WHERE id = $id", ("$id", id), ("$reason", reason));
+
     /// <summary>Retry-Queue: every message waiting in Retry becomes due now.</summary>
     public int RetryNow(DateTimeOffset now) =>
         Execute("UPDATE messages SET next_attempt_utc = $now WHERE state = 'Retry'", ("$now", Stamp(now)));

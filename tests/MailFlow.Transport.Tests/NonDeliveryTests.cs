@@ -79,6 +79,32 @@ public sealed class NonDeliveryTests : IDisposable
         await tracking.DisposeAsync();
     }
 
+    [Fact]
+    public async Task A_spool_file_damaged_after_ingest_goes_to_Poison_and_does_not_block_the_others()
+    {
+        var (agent, spool, data, queue, tracking) = Setup(_ => { });
+        using (queue)
+        {
+            Enqueue(spool, "alice@domain.com", "bob@domain.com", "Subject: first\r\n\r\nbody\r\n");
+            queue.Ingest(spool, TimeSpan.FromDays(2));
+            var damaged = queue.All().Single();
+            var bytes = File.ReadAllBytes(damaged.SpoolPath);
+            bytes[^40] ^= 0x01;
+            File.WriteAllBytes(damaged.SpoolPath, bytes);
+            clock.Advance(TimeSpan.FromSeconds(1));
+            Enqueue(spool, "alice@domain.com", "carol@domain.com", "Subject: second\r\n\r\nbody\r\n");
+
+            await agent.RunOnceAsync();
+
+            var poisoned = queue.Find(damaged.Id)!;
+            Assert.Equal(MessageState.Poison, poisoned.State);
+            Assert.Contains("fails its checksum", poisoned.LastError, StringComparison.Ordinal);
+            Assert.Single(Directory.GetFiles(Path.Combine(data.Mailboxes, "domain.com", "carol", "Maildir", "new")));
+        }
+
+        await tracking.DisposeAsync();
+    }
+
     private (DeliveryAgent Agent, Spool Spool, DataDirectory Data, QueueDatabase Queue, ExchangeLogWriter Tracking) Setup(Action<MailFlowConfiguration> configure)
     {
         var administration = ServerAdministration.Open(new DataDirectory(Path.Combine(root, "data")), clock, identity: new ServerIdentity { Name = "SERVER1", Fqdn = "SERVER1.domain.com" });

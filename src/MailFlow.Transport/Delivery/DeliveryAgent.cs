@@ -40,7 +40,15 @@ public sealed class DeliveryAgent
         var due = queue.Due(time.GetUtcNow(), limit: 100);
         foreach (var message in due)
         {
-            await AttemptAsync(message, cancellationToken);
+            try
+            {
+                await AttemptAsync(message, cancellationToken);
+            }
+            catch (Exception ex) when (ex is Core.Errors.MailFlowException or IOException or MimeKit.ParseException)
+            {
+                // One unreadable message must not hold up the others: it goes to the poison queue with the reason.
+                queue.MarkPoison(message.Id, ex.Message);
+            }
         }
 
         return due.Count;
