@@ -85,11 +85,11 @@ public sealed class SeedDeliveryTests : IDisposable
 
         var deferred = tenantQueue.All().Single();
         Assert.Equal(MessageState.Retry, deferred.State);
-        Assert.StartsWith("[{LED=450 4.7.320 Certificate validation failed};{MSG=SubjectMismatch};{FQDN=hybrid.domain.com};{IP=127.0.0.1};{LRT=", deferred.LastError, StringComparison.Ordinal);
+        Assert.Matches(@"^\[\{LRT=\d+/\d+/\d{4} \d+:\d\d:\d\d [AP]M\};\{LED=450 4\.7\.320 Certificate validation failed\};\{FQDN=hybrid\.domain\.com\};\{IP=127\.0\.0\.1\}\]$", deferred.LastError);
         await tenantTracking.FlushAsync();
         var trackingBefore = ReadAll(tenantTracking.Directory);
         Assert.Contains(",DEFER,", trackingBefore, StringComparison.Ordinal);
-        Assert.Contains("{LED=450 4.7.320 Certificate validation failed};{MSG=SubjectMismatch};{FQDN=hybrid.domain.com}", trackingBefore, StringComparison.Ordinal);
+        Assert.Contains("[{LED=450 4.7.320 Certificate validation failed};{MSG=SubjectMismatch};{FQDN=hybrid.domain.com};{IP=127.0.0.1};{LRT=", trackingBefore, StringComparison.Ordinal);
         await tenantSendLog.FlushAsync();
         var sendLogBefore = ReadAll(tenantSendLog.Directory);
         Assert.Contains("#Log-type: SMTP Send Protocol Log", sendLogBefore, StringComparison.Ordinal);

@@ -122,7 +122,7 @@ public sealed class DeliveryAgent
 
                     if (deferred.Count > 0)
                     {
-                        lastError = attempt.Reason ?? attempt.LastErrorDetail ?? attempt.Recipients[deferred[0]].Status;
+                        lastError = OnPremisesLastError(now, attempt.LastErrorDetail ?? attempt.Recipients[deferred[0]].Status, attempt.TargetHost, attempt.TargetAddress);
                         Track("DEFER", "SMTP", spooled, deferred, attempt.LastErrorDetail ?? attempt.Recipients[deferred[0]].Status, route.Connector!.Name, attempt.TargetHost, attempt.Reason);
                     }
 
@@ -175,6 +175,14 @@ public sealed class DeliveryAgent
         transaction.Commit();
         Track("DSN", "DSN", original, failed.Select(f => f.Address).ToList(), failed[0].Status, null, null, $"NDR {envelope.Id} to {original.Envelope.MailFrom}");
     }
+
+    /// <summary>
+    /// The queue's LastError as on-premises Exchange writes it (Get-Queue): LRT first, then LED, FQDN, IP.
+    /// The tracking log keeps Exchange Online's message-trace form.
+    /// </summary>
+    public static string OnPremisesLastError(DateTimeOffset lastRetry, string detail, string? host, string? address) =>
+        string.Create(System.Globalization.CultureInfo.InvariantCulture,
+            $"[{{LRT={lastRetry.UtcDateTime:M/d/yyyy h:mm:ss tt}}};{{LED={detail}}};{{FQDN={host}}};{{IP={address}}}]");
 
     /// <summary>
     /// Exchange's schedule (exchange-semantics.md §9.1): TransientFailureRetryCount attempts
