@@ -113,12 +113,14 @@ public sealed class OutboundDelivery
         };
 
         using var socket = new Socket(address.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
+        StartTlsInjectionGuard? guard = null;
         try
         {
             using var connectTimeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
             connectTimeout.CancelAfter(ConnectTimeout);
             await socket.ConnectAsync(endpoint, connectTimeout.Token);
-            await client.ConnectAsync(socket, hop.Host, port, connector.RequireTLS ? SecureSocketOptions.StartTls : SecureSocketOptions.StartTlsWhenAvailable, cancellationToken);
+            guard = new StartTlsInjectionGuard(new NetworkStream(socket, ownsSocket: false)); // MailKit owns and disposes it
+            await client.ConnectAsync(guard, hop.Host, port, connector.RequireTLS ? SecureSocketOptions.StartTls : SecureSocketOptions.StartTlsWhenAvailable, cancellationToken);
             if (client.IsSecure)
             {
                 log.TlsNegotiated(client.SslProtocol, client.SslCipherSuite ?? default, server: false);
@@ -152,6 +154,11 @@ public sealed class OutboundDelivery
         catch (SslHandshakeException ex)
         {
             return Deferred(recipients, $"450 4.4.317 Cannot connect to remote server [Message=TLS negotiation failed: {ex.InnerException?.Message ?? ex.Message}]", hop.Host, endpoint, null);
+        }
+        catch (Exception) when (guard is { InjectionDetected: true })
+        {
+            log.Information(null, "data after the STARTTLS reply: response injection, connection abandoned");
+            return Deferred(recipients, "450 4.4.317 Cannot connect to remote server [Message=STARTTLS response injection: data followed the 220 reply]", hop.Host, endpoint, null);
         }
         catch (NotSupportedException)
         {
