@@ -30,3 +30,17 @@ public sealed class ImplicitTlsTests
         Assert.Equal("214-This server supports the following commands:\n214 HELO EHLO STARTTLS RCPT DATA RSET MAIL QUIT HELP AUTH BDAT", await client.CommandAsync("HELP"));
     }
 }
+
+public sealed class UnloggedConnectorTests
+{
+    [Fact]
+    public async Task Without_protocol_logging_an_unknown_command_is_still_quoted_by_its_verb()
+    {
+        await using var server = SmtpTestServer.Create(c => c.ReceiveConnectors[0].ProtocolLoggingLevel = Configuration.Model.ProtocolLoggingLevel.None);
+        await using var client = new SmtpTestClient(server.Connect());
+        await client.ReadReplyAsync();
+
+        Assert.Equal("500 5.3.3 Unrecognized command 'FROB'", await client.CommandAsync("FROB nicate"));
+        Assert.DoesNotContain("FROB", await server.ProtocolLogAsync(), StringComparison.Ordinal);
+    }
+}

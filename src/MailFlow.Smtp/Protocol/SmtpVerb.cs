@@ -75,7 +75,8 @@ public static class SmtpCommandParser
             var verb = Identify(name);
             var rest = space < 0 ? ReadOnlySpan<byte>.Empty : bytes[(space + 1)..];
             var argument = rest.IsEmpty ? string.Empty : Encoding.UTF8.GetString(rest);
-            return new SmtpCommand(verb, argument, keepLine ? Encoding.UTF8.GetString(bytes) : null);
+            // An unknown verb is quoted back in the 500 reply, so its text is kept even without a log.
+            return new SmtpCommand(verb, argument, keepLine || verb == SmtpVerb.Unknown ? Encoding.UTF8.GetString(bytes) : null);
         }
         finally
         {
