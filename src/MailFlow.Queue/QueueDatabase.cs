@@ -22,7 +22,8 @@ public enum RecipientState
     Failed,
 }
 
-public sealed record QueuedRecipient(string Address, RecipientState State, string? LastStatus, int Attempts);
+/// <summary>One recipient of a queued message; NextHop is the destination it was last routed to (null before the first attempt).</summary>
+public sealed record QueuedRecipient(string Address, RecipientState State, string? LastStatus, int Attempts, string? NextHop = null);
 
 public sealed record QueuedMessage(
     string Id,
@@ -34,7 +35,14 @@ public sealed record QueuedMessage(
     DateTimeOffset ExpiresUtc,
     int Attempts,
     string? LastError,
-    IReadOnlyList<QueuedRecipient> Recipients);
+    IReadOnlyList<QueuedRecipient> Recipients,
+    bool DelayNotified = false);
+
+/// <summary>A Get-Queue row: the messages waiting for one next hop (Submission before routing, Poison for unreadable ones).</summary>
+public sealed record QueueSummary(string NextHopDomain, MessageState Status, int MessageCount, DateTimeOffset? NextRetryTime, string? LastError);
+
+/// <summary>Get-Message filters; null matches everything.</summary>
+public sealed record MessageFilter(MessageState? Status = null, string? NextHopDomain = null, string? Sender = null);
 
 /// <summary>
 /// The queue's state: SQLite in WAL mode with synchronous=FULL beside the spool files
@@ -63,6 +71,8 @@ public sealed class QueueDatabase : IDisposable
               PRIMARY KEY (message_id, address));
             CREATE INDEX IF NOT EXISTS due ON messages(state, next_attempt_utc);
             """);
+        AddColumnIfMissing("messages", "delay_notified", "INTEGER NOT NULL DEFAULT 0");
+        AddColumnIfMissing("recipients", "next_hop", "TEXT");
     }
 
     /// <summary>Adds every verified spool file of <paramref name="spool"/> the database does not know yet (start-up and after each acceptance).</summary>
@@ -113,10 +123,67 @@ public sealed class QueueDatabase : IDisposable
 
     public QueuedMessage? Find(string id) => Query("SELECT * FROM messages WHERE id = $id", ("$id", id)).SingleOrDefault();
 
-    /// <summary>Records one recipient's outcome immediately, so a crash never re-delivers a recipient already done.</summary>
-    public void RecordRecipient(string id, string address, RecipientState state, string status) =>
-        Execute("UPDATE recipients SET state = $state, last_status = $status, attempts = attempts + 1 WHERE message_id = $id AND address = $address",
-            ("$id", id), ("$address", address), ("$state", state.ToString()), ("$status", status));
+    /// <summary>
+    /// Records one recipient's outcome immediately, so a crash never re-delivers a recipient already done.
+    /// A deferral keeps the recipient Pending but stores its status and next hop for Get-Queue.
+    /// </summary>
+    public void RecordRecipient(string id, string address, RecipientState state, string status, string? nextHop = null) =>
+        Execute("UPDATE recipients SET state = $state, last_status = $status, attempts = attempts + 1, next_hop = COALESCE($hop, next_hop) WHERE message_id = $id AND address = $address",
+            ("$id", id), ("$address", address), ("$state", state.ToString()), ("$status", status), ("$hop", nextHop));
+
+    /// <summary>The delay DSN for this message has been queued; it is sent once (DelayNotificationTimeout).</summary>
+    public void MarkDelayNotified(string id) => Execute("UPDATE messages SET delay_notified = 1 WHERE id = $id", ("$id", id));
+
+    /// <summary>Suspend-Message: a Ready or Retry message is held until resumed.</summary>
+    public bool Suspend(string id) => Execute("UPDATE messages SET state = 'Suspended' WHERE id = $id AND state IN ('Ready', 'Retry')", ("$id", id)) == 1;
+
+    /// <summary>Resume-Message: a suspended (or poison) message goes back to its queue and is due now.</summary>
+    public bool Resume(string id, DateTimeOffset now) =>
+        Execute("UPDATE messages SET state = CASE WHEN attempts = 0 THEN 'Ready' ELSE 'Retry' END, next_attempt_utc = $now WHERE id = $id AND state IN ('Suspended', 'Poison')",
+            ("$id", id), ("$now", Stamp(now))) == 1;
+
+    /// <summary>Remove-Message: forgets the message (the caller deletes the spool file after this commits).</summary>
+    public bool Remove(string id) => Execute("DELETE FROM messages WHERE id = $id", ("$id", id)) == 1;
+
+    /// <summary>Get-Message: messages still in the queue (not Delivered or Failed) that match the filter.</summary>
+    public IReadOnlyList<QueuedMessage> Messages(MessageFilter filter)
+    {
+        ArgumentNullException.ThrowIfNull(filter);
+        return Query("""
+            SELECT * FROM messages m WHERE state NOT IN ('Delivered', 'Failed')
+              AND ($state IS NULL OR state = $state)
+              AND ($sender IS NULL OR mail_from = $sender COLLATE NOCASE)
+              AND ($hop IS NULL OR EXISTS (SELECT 1 FROM recipients r WHERE r.message_id = m.id AND r.state = 'Pending'
+                   AND COALESCE(r.next_hop, 'Submission') = $hop COLLATE NOCASE))
+            ORDER BY received_utc
+            """, ("$state", filter.Status?.ToString()), ("$sender", filter.Sender), ("$hop", filter.NextHopDomain));
+    }
+
+    /// <summary>
+    /// Get-Queue: one row per next hop with pending recipients. Messages not yet routed are in
+    /// Submission, unreadable ones in Poison, as Exchange names those queues.
+    /// </summary>
+    public IReadOnlyList<QueueSummary> Queues()
+    {
+        var rows = new List<QueueSummary>();
+        using var command = Command("""
+            SELECT CASE WHEN m.state = 'Poison' THEN 'Poison' ELSE COALESCE(r.next_hop, 'Submission') END AS hop,
+                   MAX(CASE m.state WHEN 'Retry' THEN 2 WHEN 'Suspended' THEN 1 ELSE 0 END),
+                   COUNT(DISTINCT m.id), MIN(CASE WHEN m.state = 'Retry' THEN m.next_attempt_utc END), MAX(m.last_error)
+            FROM messages m JOIN recipients r ON r.message_id = m.id
+            WHERE m.state IN ('Ready', 'Retry', 'Suspended', 'Poison') AND r.state = 'Pending'
+            GROUP BY hop ORDER BY hop
+            """, []);
+        using var reader = command.ExecuteReader();
+        while (reader.Read())
+        {
+            var hop = reader.GetString(0);
+            var status = hop == "Poison" ? MessageState.Poison : reader.GetInt64(1) switch { 2 => MessageState.Retry, 1 => MessageState.Suspended, _ => MessageState.Ready };
+            rows.Add(new QueueSummary(hop, status, reader.GetInt32(2), reader.IsDBNull(3) ? null : ParseStamp(reader.GetString(3)), reader.IsDBNull(4) ? null : reader.GetString(4)));
+        }
+
+        return rows;
+    }
 
     /// <summary>Closes an attempt: Delivered/Failed when no recipient is pending, else Retry at <paramref name="nextAttempt"/>.</summary>
     public void FinishAttempt(string id, DateTimeOffset nextAttempt, string? lastError)
@@ -132,9 +199,12 @@ public sealed class QueueDatabase : IDisposable
     public void MarkPoison(string id, string reason) =>
         Execute("UPDATE messages SET state = 'Poison', last_error = $reason WHERE id = $id", ("$id", id), ("$reason", reason));
 
-    /// <summary>Retry-Queue: every message waiting in Retry becomes due now.</summary>
-    public int RetryNow(DateTimeOffset now) =>
-        Execute("UPDATE messages SET next_attempt_utc = $now WHERE state = 'Retry'", ("$now", Stamp(now)));
+    /// <summary>Retry-Queue: every message waiting in Retry (for one next hop, when given) becomes due now.</summary>
+    public int RetryNow(DateTimeOffset now, string? nextHopDomain = null) =>
+        Execute("""
+            UPDATE messages SET next_attempt_utc = $now WHERE state = 'Retry'
+              AND ($hop IS NULL OR EXISTS (SELECT 1 FROM recipients r WHERE r.message_id = messages.id AND r.state = 'Pending' AND r.next_hop = $hop COLLATE NOCASE))
+            """, ("$now", Stamp(now)), ("$hop", nextHopDomain));
 
     public void Dispose() => connection.Dispose();
 
@@ -144,30 +214,41 @@ public sealed class QueueDatabase : IDisposable
 
     private List<QueuedMessage> Query(string sql, params (string Name, object? Value)[] parameters)
     {
-        var rows = new List<(string Id, string Path, string From, string Received, string State, string Next, string Expires, long Attempts, string? Error)>();
+        var rows = new List<(string Id, string Path, string From, string Received, string State, string Next, string Expires, long Attempts, string? Error, bool DelayNotified)>();
         using (var command = Command(sql, parameters))
         using (var reader = command.ExecuteReader())
         {
             while (reader.Read())
             {
-                rows.Add((reader.GetString(0), reader.GetString(1), reader.GetString(2), reader.GetString(3), reader.GetString(4), reader.GetString(5), reader.GetString(6), reader.GetInt64(7), reader.IsDBNull(8) ? null : reader.GetString(8)));
+                rows.Add((reader.GetString(0), reader.GetString(1), reader.GetString(2), reader.GetString(3), reader.GetString(4), reader.GetString(5), reader.GetString(6), reader.GetInt64(7),
+                    reader.IsDBNull(8) ? null : reader.GetString(8), reader.GetInt64(reader.GetOrdinal("delay_notified")) != 0));
             }
         }
 
-        return rows.Select(r => new QueuedMessage(r.Id, r.Path, r.From, ParseStamp(r.Received), Enum.Parse<MessageState>(r.State), ParseStamp(r.Next), ParseStamp(r.Expires), (int)r.Attempts, r.Error, Recipients(r.Id))).ToList();
+        return rows.Select(r => new QueuedMessage(r.Id, r.Path, r.From, ParseStamp(r.Received), Enum.Parse<MessageState>(r.State), ParseStamp(r.Next), ParseStamp(r.Expires), (int)r.Attempts, r.Error, Recipients(r.Id), r.DelayNotified)).ToList();
     }
 
     private List<QueuedRecipient> Recipients(string id)
     {
         var result = new List<QueuedRecipient>();
-        using var command = Command("SELECT address, state, last_status, attempts FROM recipients WHERE message_id = $id ORDER BY address", [("$id", id)]);
+        using var command = Command("SELECT address, state, last_status, attempts, next_hop FROM recipients WHERE message_id = $id ORDER BY address", [("$id", id)]);
         using var reader = command.ExecuteReader();
         while (reader.Read())
         {
-            result.Add(new QueuedRecipient(reader.GetString(0), Enum.Parse<RecipientState>(reader.GetString(1)), reader.IsDBNull(2) ? null : reader.GetString(2), reader.GetInt32(3)));
+            result.Add(new QueuedRecipient(reader.GetString(0), Enum.Parse<RecipientState>(reader.GetString(1)), reader.IsDBNull(2) ? null : reader.GetString(2), reader.GetInt32(3),
+                reader.IsDBNull(4) ? null : reader.GetString(4)));
         }
 
         return result;
+    }
+
+    /// <summary>Schema upgrade for databases written before the column existed.</summary>
+    private void AddColumnIfMissing(string table, string column, string definition)
+    {
+        if (Scalar($"SELECT COUNT(*) FROM pragma_table_info('{table}') WHERE name = '{column}'") == 0)
+        {
+            Execute($"ALTER TABLE {table} ADD COLUMN {column} {definition}");
+        }
     }
 
     private int Execute(string sql, params (string Name, object? Value)[] parameters)

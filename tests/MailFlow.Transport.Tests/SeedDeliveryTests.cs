@@ -118,6 +118,7 @@ public sealed class SeedDeliveryTests : IDisposable
         Assert.Contains("_CLIENT negotiation succeeded", sendLogAfter, StringComparison.Ordinal);
         Assert.Contains(",>,MAIL FROM:<tenant-sender@tenant.test>", sendLogAfter, StringComparison.Ordinal);
         Assert.Contains(",<,\"250 2.6.0 <seed@tenant.test> [InternalId=", sendLogAfter, StringComparison.Ordinal); // quoted: the reply has a comma
+        Assert.Contains(",>,BDAT ", sendLogAfter, StringComparison.Ordinal); // CHUNKING offered, so BDAT is used
         Assert.DoesNotContain("line one", sendLogAfter, StringComparison.Ordinal);
 
         // SERVER1 delivers locally: the recipient's Maildir holds the tenant's bytes.

@@ -19,6 +19,12 @@ public sealed class SendConnector
 
     public int Port { get; set; } = 25;
 
+    /// <summary>Resolve MX and host names with Set-TransportService -ExternalDNSServers instead of the host's resolvers.</summary>
+    public bool UseExternalDNSServersEnabled { get; set; }
+
+    /// <summary>Messages sent over one connection before it is closed and a new one opened (Exchange default 20).</summary>
+    public int SmtpMaxMessagesPerConnection { get; set; } = 20;
+
     public bool RequireTLS { get; set; }
 
     /// <summary>Needs RequireTLS; null means opportunistic TLS without certificate checks.</summary>

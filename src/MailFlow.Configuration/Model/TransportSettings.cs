@@ -25,6 +25,24 @@ public sealed class TransportSettings
 
     public TimeSpan DelayNotificationTimeout { get; set; } = TimeSpan.FromHours(4);
 
+    /// <summary>Outbound SMTP connections open at once, over all destinations (Exchange default 1000).</summary>
+    public int MaxOutboundConnections { get; set; } = 1000;
+
+    /// <summary>Outbound SMTP connections open at once to one destination (Exchange default 20; HealthChecker suggests 40 for hybrid).</summary>
+    public int MaxPerDomainOutboundConnections { get; set; } = 20;
+
+    /// <summary>
+    /// DNS servers (<c>ip</c> or <c>ip:port</c>) used by send connectors with UseExternalDNSServersEnabled;
+    /// the others use the host's resolvers.
+    /// </summary>
+    public List<string> ExternalDNSServers { get; set; } = [];
+
+    /// <summary>
+    /// How many queued messages one delivery pass holds in memory at most (MailFlow's bound on the active
+    /// set; the rest stay on disk until the next pass).
+    /// </summary>
+    public int MaxActiveMessages { get; set; } = 1000;
+
     /// <summary>Relative paths are under the data directory.</summary>
     public string ReceiveProtocolLogPath { get; set; } = "logs/ProtocolLog/SmtpReceive";
 

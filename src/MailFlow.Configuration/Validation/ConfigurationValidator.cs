@@ -271,6 +271,7 @@ public static class ConfigurationValidator
         }
 
         Range(c.Port, 1, 65_535, path + ".Port", issues);
+        Range(c.SmtpMaxMessagesPerConnection, 1, 10_000, path + ".SmtpMaxMessagesPerConnection", issues);
         if (c.TlsAuthLevel is not null && !c.RequireTLS)
         {
             issues.Error(path + ".TlsAuthLevel", "TlsAuthLevel can only be set when RequireTLS is $true");
@@ -307,6 +308,17 @@ public static class ConfigurationValidator
         {
             issues.Warning("$.Transport.DelayNotificationTimeout",
                 $"{t.DelayNotificationTimeout} should exceed TransientFailureRetryCount × TransientFailureRetryInterval ({t.TransientFailureRetryInterval * t.TransientFailureRetryCount}), or senders are told of delays that transient retries would have fixed");
+        }
+
+        Range(t.MaxOutboundConnections, 1, 10_000, "$.Transport.MaxOutboundConnections", issues);
+        Range(t.MaxPerDomainOutboundConnections, 1, t.MaxOutboundConnections, "$.Transport.MaxPerDomainOutboundConnections", issues);
+        Range(t.MaxActiveMessages, 1, 100_000, "$.Transport.MaxActiveMessages", issues);
+        for (var i = 0; i < t.ExternalDNSServers.Count; i++)
+        {
+            if (!IPEndPoint.TryParse(t.ExternalDNSServers[i], out _))
+            {
+                issues.Error($"$.Transport.ExternalDNSServers[{i}]", $"\"{t.ExternalDNSServers[i]}\" is not an IP address or IP:port");
+            }
         }
 
         foreach (var (value, name) in new[] { (t.ReceiveProtocolLogPath, "ReceiveProtocolLogPath"), (t.SendProtocolLogPath, "SendProtocolLogPath"), (t.MessageTrackingLogPath, "MessageTrackingLogPath") })

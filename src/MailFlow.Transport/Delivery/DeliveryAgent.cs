@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using MailFlow.Configuration.Model;
 using MailFlow.Logs;
 using MailFlow.Queue;
@@ -6,14 +7,17 @@ using MailFlow.Transport.Routing;
 namespace MailFlow.Transport.Delivery;
 
 /// <summary>
-/// Takes due messages from the queue, routes each pending recipient (local Maildir or a send
-/// connector), records every recipient's outcome as soon as it is known, schedules the next attempt
-/// with Exchange's retry settings, and writes DELIVER / SEND / DEFER / FAIL tracking events.
+/// Takes due messages from the queue (at most MaxActiveMessages per pass), routes each pending
+/// recipient (local Maildir or a send connector), sends to each destination over a few reused
+/// connections (MaxPerDomainOutboundConnections, MaxOutboundConnections, SmtpMaxMessagesPerConnection),
+/// records every recipient's outcome as soon as it is known, schedules the next attempt with
+/// Exchange's retry settings, and writes DELIVER / SEND / DEFER / FAIL / DSN tracking events.
 /// </summary>
 public sealed class DeliveryAgent
 {
     private readonly MailFlowConfiguration configuration;
     private readonly QueueDatabase queue;
+    private readonly Lock queueLock = new(); // one SQLite connection, several delivery workers
     private readonly Spool spool;
     private readonly MaildirDelivery maildir;
     private readonly OutboundDelivery outbound;
@@ -36,44 +40,62 @@ public sealed class DeliveryAgent
     /// <summary>Ingests new spool files and makes one attempt for every due message; returns how many messages were attempted.</summary>
     public async Task<int> RunOnceAsync(CancellationToken cancellationToken = default)
     {
-        queue.Ingest(spool, configuration.Transport.MessageExpirationTimeout);
-        var due = queue.Due(time.GetUtcNow(), limit: 100);
+        IReadOnlyList<QueuedMessage> due;
+        lock (queueLock)
+        {
+            queue.Ingest(spool, configuration.Transport.MessageExpirationTimeout);
+            due = queue.Due(time.GetUtcNow(), configuration.Transport.MaxActiveMessages);
+        }
+
+        var attempts = new List<MessageAttempt>();
         foreach (var message in due)
         {
             try
             {
-                await AttemptAsync(message, cancellationToken);
+                attempts.Add(Begin(message));
             }
             catch (Exception ex) when (ex is Core.Errors.MailFlowException or IOException or MimeKit.ParseException)
             {
                 // One unreadable message must not hold up the others: it goes to the poison queue with the reason.
-                queue.MarkPoison(message.Id, ex.Message);
+                lock (queueLock)
+                {
+                    queue.MarkPoison(message.Id, ex.Message);
+                }
             }
+        }
+
+        var destinations = attempts
+            .SelectMany(a => a.Outbound)
+            .GroupBy(w => w.Destination)
+            .ToList();
+        using var connections = new SemaphoreSlim(configuration.Transport.MaxOutboundConnections);
+        await Task.WhenAll(destinations.Select(d => DeliverToDestinationAsync(d.ToList(), connections, cancellationToken)));
+
+        foreach (var attempt in attempts)
+        {
+            Finish(attempt);
         }
 
         return due.Count;
     }
 
-    private async Task AttemptAsync(QueuedMessage queued, CancellationToken cancellationToken)
+    /// <summary>Reads the message, settles expiry, local and unroutable recipients, and lists the outbound work.</summary>
+    private MessageAttempt Begin(QueuedMessage queued)
     {
-        var spooled = Spool.Read(queued.SpoolPath);
-        var now = time.GetUtcNow();
+        var attempt = new MessageAttempt(queued, Spool.Read(queued.SpoolPath), time.GetUtcNow());
         var pending = queued.Recipients.Where(r => r.State == RecipientState.Pending).Select(r => r.Address).ToList();
-        var failedNow = new List<FailedRecipient>();
-        string? lastError = null;
-        if (now >= queued.ExpiresUtc)
+        if (attempt.Now >= queued.ExpiresUtc)
         {
             const string expired = "550 4.4.7 QUEUE.Expired; message expired";
             foreach (var recipient in pending)
             {
-                queue.RecordRecipient(queued.Id, recipient, RecipientState.Failed, expired);
-                failedNow.Add(new FailedRecipient(recipient, expired));
+                Record(queued.Id, recipient, RecipientState.Failed, expired);
+                attempt.Failed.Add(new FailedRecipient(recipient, expired));
             }
 
-            Track("FAIL", "QUEUE", spooled, pending, expired, null, null);
-            queue.FinishAttempt(queued.Id, now, expired);
-            ReturnToSender(spooled, failedNow, now);
-            return;
+            Track("FAIL", "QUEUE", attempt.Message, pending, expired, null, null);
+            attempt.Expired = true;
+            return attempt;
         }
 
         foreach (var group in pending.GroupBy(r => router.RouteFor(r)))
@@ -85,77 +107,169 @@ public sealed class DeliveryAgent
                 case RouteKind.Local:
                     foreach (var recipient in recipients)
                     {
-                        maildir.Deliver(recipient, spooled.Envelope.MailFrom, spooled.Content.Span);
-                        queue.RecordRecipient(queued.Id, recipient, RecipientState.Delivered, "250 2.0.0 delivered to Maildir");
+                        maildir.Deliver(recipient, attempt.Message.Envelope.MailFrom, attempt.Message.Content.Span);
+                        Record(queued.Id, recipient, RecipientState.Delivered, "250 2.0.0 delivered to Maildir");
                     }
 
-                    Track("DELIVER", "STOREDRIVER", spooled, recipients, "250 2.0.0 delivered to Maildir", null, null);
+                    Track("DELIVER", "STOREDRIVER", attempt.Message, recipients, "250 2.0.0 delivered to Maildir", null, null);
                     break;
 
                 case RouteKind.SendConnector:
-                    var attempt = await outbound.SendAsync(route.Connector!, spooled.Envelope.MailFrom, recipients, spooled.Content, cancellationToken);
-                    foreach (var (recipient, outcome) in attempt.Recipients)
-                    {
-                        if (outcome.Delivered || outcome.Permanent)
-                        {
-                            queue.RecordRecipient(queued.Id, recipient, outcome.Delivered ? RecipientState.Delivered : RecipientState.Failed, outcome.Status);
-                        }
-
-                        if (!outcome.Delivered && outcome.Permanent)
-                        {
-                            failedNow.Add(new FailedRecipient(recipient, outcome.Status));
-                        }
-                    }
-
-                    var sent = attempt.Recipients.Where(r => r.Value.Delivered).Select(r => r.Key).ToList();
-                    var failed = attempt.Recipients.Where(r => !r.Value.Delivered && r.Value.Permanent).Select(r => r.Key).ToList();
-                    var deferred = attempt.Recipients.Where(r => !r.Value.Delivered && !r.Value.Permanent).Select(r => r.Key).ToList();
-                    if (sent.Count > 0)
-                    {
-                        Track("SEND", "SMTP", spooled, sent, attempt.Recipients[sent[0]].Status, route.Connector!.Name, attempt.TargetHost);
-                    }
-
-                    if (failed.Count > 0)
-                    {
-                        Track("FAIL", "SMTP", spooled, failed, attempt.Recipients[failed[0]].Status, route.Connector!.Name, attempt.TargetHost);
-                    }
-
-                    if (deferred.Count > 0)
-                    {
-                        lastError = OnPremisesLastError(now, attempt.LastErrorDetail ?? attempt.Recipients[deferred[0]].Status, attempt.TargetHost, attempt.TargetAddress);
-                        Track("DEFER", "SMTP", spooled, deferred, attempt.LastErrorDetail ?? attempt.Recipients[deferred[0]].Status, route.Connector!.Name, attempt.TargetHost, attempt.Reason);
-                    }
-
+                    // Exchange names a smart-host queue after its connector and a DNS queue after the domain.
+                    var connector = route.Connector!;
+                    var nextHop = connector.DNSRoutingEnabled ? route.Domain : connector.Name;
+                    attempt.Outbound.Add(new OutboundWork(attempt, connector, route.Domain, new Destination(connector.Name, nextHop), recipients));
                     break;
 
                 default:
+                    var unroutable = "550 5.4.4 Unable to route: " + route.Reason;
                     foreach (var recipient in recipients)
                     {
-                        queue.RecordRecipient(queued.Id, recipient, RecipientState.Failed, "550 5.4.4 Unable to route: " + route.Reason);
-                        failedNow.Add(new FailedRecipient(recipient, "550 5.4.4 Unable to route: " + route.Reason));
+                        Record(queued.Id, recipient, RecipientState.Failed, unroutable);
+                        attempt.Failed.Add(new FailedRecipient(recipient, unroutable));
                     }
 
-                    Track("FAIL", "ROUTING", spooled, recipients, "550 5.4.4 Unable to route", null, null, route.Reason);
+                    Track("FAIL", "ROUTING", attempt.Message, recipients, "550 5.4.4 Unable to route", null, null, route.Reason);
                     break;
             }
         }
 
-        queue.FinishAttempt(queued.Id, NextAttempt(queued.Attempts + 1, now), lastError);
-        ReturnToSender(spooled, failedNow, now);
+        return attempt;
     }
 
     /// <summary>
-    /// Queues an NDR to the sender for recipients that failed for good. Never to the null sender: an
-    /// NDR itself has MAIL FROM:&lt;&gt;, so a failing NDR cannot produce another (no NDR loops).
+    /// Works through one destination's messages on up to MaxPerDomainOutboundConnections connections,
+    /// each carrying up to SmtpMaxMessagesPerConnection messages. When a connection cannot be opened,
+    /// every remaining message for the destination gets that failure without another connection attempt,
+    /// as Exchange puts the whole queue into Retry.
     /// </summary>
-    private void ReturnToSender(SpooledMessage original, List<FailedRecipient> failed, DateTimeOffset now)
+    private async Task DeliverToDestinationAsync(List<OutboundWork> work, SemaphoreSlim connections, CancellationToken cancellationToken)
     {
-        if (failed.Count == 0 || original.Envelope.MailFrom.Length == 0)
+        var connector = work[0].Connector;
+        var perConnection = connector.SmtpMaxMessagesPerConnection;
+        var pending = new ConcurrentQueue<OutboundWork>(work);
+        OutboundFailure? destinationFailure = null;
+        var workers = Math.Clamp((work.Count + perConnection - 1) / perConnection, 1, configuration.Transport.MaxPerDomainOutboundConnections);
+
+        async Task WorkerAsync()
+        {
+            OutboundSession? session = null;
+            try
+            {
+                while (pending.TryDequeue(out var item))
+                {
+                    if (session is not null && (!session.IsReusable || session.MessagesSent >= perConnection))
+                    {
+                        await session.DisposeAsync();
+                        connections.Release();
+                        session = null;
+                    }
+
+                    if (session is null && Volatile.Read(ref destinationFailure) is null)
+                    {
+                        await connections.WaitAsync(cancellationToken);
+                        (session, var failure) = await outbound.ConnectAsync(connector, item.Domain, cancellationToken);
+                        if (session is null)
+                        {
+                            connections.Release();
+                            Interlocked.CompareExchange(ref destinationFailure, failure, null);
+                        }
+                    }
+
+                    var result = session is null
+                        ? OutboundAttempt.AllRecipients(item.Recipients, Volatile.Read(ref destinationFailure)!)
+                        : await session.SendAsync(item.Attempt.Message.Envelope, item.Recipients, item.Attempt.Message.Content, cancellationToken);
+                    Settle(item, result);
+                }
+            }
+            finally
+            {
+                if (session is not null)
+                {
+                    await session.DisposeAsync();
+                    connections.Release();
+                }
+            }
+        }
+
+        await Task.WhenAll(Enumerable.Range(0, workers).Select(_ => Task.Run(WorkerAsync, cancellationToken)));
+    }
+
+    /// <summary>Writes every recipient's outcome of one send at once, and its tracking events.</summary>
+    private void Settle(OutboundWork item, OutboundAttempt result)
+    {
+        var message = item.Attempt.Message;
+        var connectorName = item.Connector.Name;
+        var sent = new List<string>();
+        var failed = new List<string>();
+        var deferred = new List<string>();
+        foreach (var (recipient, outcome) in result.Recipients)
+        {
+            var state = outcome.Delivered ? RecipientState.Delivered : outcome.Permanent ? RecipientState.Failed : RecipientState.Pending;
+            Record(item.Attempt.Queued.Id, recipient, state, outcome.Status, item.Destination.NextHop);
+            (state == RecipientState.Delivered ? sent : state == RecipientState.Failed ? failed : deferred).Add(recipient);
+        }
+
+        lock (item.Attempt.Gate)
+        {
+            item.Attempt.Failed.AddRange(failed.Select(r => new FailedRecipient(r, result.Recipients[r].Status)));
+        }
+
+        if (sent.Count > 0)
+        {
+            Track("SEND", "SMTP", message, sent, result.Recipients[sent[0]].Status, connectorName, result.TargetHost);
+        }
+
+        if (failed.Count > 0)
+        {
+            Track("FAIL", "SMTP", message, failed, result.Recipients[failed[0]].Status, connectorName, result.TargetHost, result.Reason);
+        }
+
+        if (deferred.Count > 0)
+        {
+            var detail = result.LastErrorDetail ?? result.Recipients[deferred[0]].Status;
+            lock (item.Attempt.Gate)
+            {
+                item.Attempt.LastError = OnPremisesLastError(item.Attempt.Now, detail, result.TargetHost, result.TargetAddress);
+                item.Attempt.Deferred.AddRange(deferred.Select(r => new FailedRecipient(r, detail)));
+            }
+
+            Track("DEFER", "SMTP", message, deferred, detail, connectorName, result.TargetHost, result.Reason);
+        }
+    }
+
+    /// <summary>Closes the attempt: schedule or final state, NDR for failed recipients, a delay DSN once when due.</summary>
+    private void Finish(MessageAttempt attempt)
+    {
+        lock (queueLock)
+        {
+            queue.FinishAttempt(attempt.Queued.Id, attempt.Expired ? attempt.Now : NextAttempt(attempt.Queued.Attempts + 1, attempt.Now), attempt.Expired ? "550 4.4.7 QUEUE.Expired; message expired" : attempt.LastError);
+        }
+
+        ReturnToSender(attempt.Message, NonDeliveryReport.Wanted(attempt.Message.Envelope, attempt.Failed, ReportAction.Failed), attempt.Now, ReportAction.Failed);
+        var overdue = attempt.Now - attempt.Message.Envelope.ReceivedUtc >= configuration.Transport.DelayNotificationTimeout;
+        if (attempt.Deferred.Count > 0 && overdue && !attempt.Queued.DelayNotified)
+        {
+            ReturnToSender(attempt.Message, NonDeliveryReport.Wanted(attempt.Message.Envelope, attempt.Deferred, ReportAction.Delayed), attempt.Now, ReportAction.Delayed, attempt.Queued.ExpiresUtc);
+            lock (queueLock)
+            {
+                queue.MarkDelayNotified(attempt.Queued.Id);
+            }
+        }
+    }
+
+    /// <summary>
+    /// Queues a report to the sender. Never to the null sender: a report itself has MAIL FROM:&lt;&gt;, so
+    /// a failing report cannot produce another (no NDR loops).
+    /// </summary>
+    private void ReturnToSender(SpooledMessage original, List<FailedRecipient> recipients, DateTimeOffset now, ReportAction action, DateTimeOffset? willRetryUntil = null)
+    {
+        if (recipients.Count == 0 || original.Envelope.MailFrom.Length == 0)
         {
             return;
         }
 
-        var report = NonDeliveryReport.Build(original, failed, configuration.Server.Fqdn, now);
+        var report = NonDeliveryReport.Build(original, recipients, configuration.Server.Fqdn, now, action, willRetryUntil);
         var envelope = new SpooledEnvelope
         {
             Id = Guid.CreateVersion7().ToString("N"),
@@ -173,7 +287,8 @@ public sealed class DeliveryAgent
         using var transaction = spool.Begin(envelope);
         transaction.Write(bytes.ToArray());
         transaction.Commit();
-        Track("DSN", "DSN", original, failed.Select(f => f.Address).ToList(), failed[0].Status, null, null, $"NDR {envelope.Id} to {original.Envelope.MailFrom}");
+        var kind = action == ReportAction.Failed ? "NDR" : "delay DSN";
+        Track("DSN", "DSN", original, recipients.Select(f => f.Address).ToList(), recipients[0].Status, null, null, $"{kind} {envelope.Id} to {original.Envelope.MailFrom}");
     }
 
     /// <summary>
@@ -194,6 +309,14 @@ public sealed class DeliveryAgent
         return now + (attemptsMade <= settings.TransientFailureRetryCount ? settings.TransientFailureRetryInterval : settings.OutboundConnectionFailureRetryInterval);
     }
 
+    private void Record(string id, string recipient, RecipientState state, string status, string? nextHop = null)
+    {
+        lock (queueLock)
+        {
+            queue.RecordRecipient(id, recipient, state, status, nextHop);
+        }
+    }
+
     private void Track(string eventId, string source, SpooledMessage message, IReadOnlyList<string> recipients, string status, string? connector, string? serverHost, string? reason = null) =>
         tracking.Write(new TrackingEvent
         {
@@ -211,4 +334,31 @@ public sealed class DeliveryAgent
             Directionality = "Originating",
             CustomData = reason,
         });
+
+    /// <summary>One message's attempt in this pass; workers for different destinations add to it concurrently.</summary>
+    private sealed class MessageAttempt(QueuedMessage queued, SpooledMessage message, DateTimeOffset now)
+    {
+        public QueuedMessage Queued { get; } = queued;
+
+        public SpooledMessage Message { get; } = message;
+
+        public DateTimeOffset Now { get; } = now;
+
+        public bool Expired { get; set; }
+
+        public List<OutboundWork> Outbound { get; } = [];
+
+        /// <summary>Guards Failed, Deferred and LastError while destinations are worked in parallel.</summary>
+        public Lock Gate { get; } = new();
+
+        public List<FailedRecipient> Failed { get; } = [];
+
+        public List<FailedRecipient> Deferred { get; } = [];
+
+        public string? LastError { get; set; }
+    }
+
+    private readonly record struct Destination(string Connector, string NextHop);
+
+    private sealed record OutboundWork(MessageAttempt Attempt, SendConnector Connector, string Domain, Destination Destination, List<string> Recipients);
 }

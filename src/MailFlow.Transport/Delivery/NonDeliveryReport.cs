@@ -4,8 +4,15 @@ using MimeKit;
 
 namespace MailFlow.Transport.Delivery;
 
-/// <summary>A recipient that could not be delivered, with the status Exchange reports for it.</summary>
+/// <summary>A recipient that could not be delivered (yet), with the status Exchange reports for it.</summary>
 public sealed record FailedRecipient(string Address, string Status);
+
+/// <summary>Which RFC 3464 report: a final failure (NDR) or a delay notice.</summary>
+public enum ReportAction
+{
+    Failed,
+    Delayed,
+}
 
 /// <summary>
 /// Builds an RFC 3464 delivery status notification (multipart/report; report-type=delivery-status) with
@@ -14,7 +21,22 @@ public sealed record FailedRecipient(string Address, string Status);
 /// </summary>
 public static class NonDeliveryReport
 {
-    public static MimeMessage Build(SpooledMessage original, IReadOnlyList<FailedRecipient> failed, string reportingMta, DateTimeOffset now)
+    /// <summary>
+    /// The recipients whose RFC 3461 NOTIFY asks for this kind of report. Without NOTIFY a failure is
+    /// always reported and a delay is too (RFC 3461 §4.1 leaves the default to the MTA; Exchange sends both).
+    /// </summary>
+    public static List<FailedRecipient> Wanted(SpooledEnvelope envelope, IEnumerable<FailedRecipient> recipients, ReportAction action)
+    {
+        ArgumentNullException.ThrowIfNull(envelope);
+        var keyword = action == ReportAction.Failed ? "FAILURE" : "DELAY";
+        return recipients.Where(r =>
+        {
+            var notify = envelope.Recipients.FirstOrDefault(e => string.Equals(e.Address, r.Address, StringComparison.OrdinalIgnoreCase))?.Notify;
+            return notify is null || notify.Split(',').Contains(keyword, StringComparer.OrdinalIgnoreCase);
+        }).ToList();
+    }
+
+    public static MimeMessage Build(SpooledMessage original, IReadOnlyList<FailedRecipient> failed, string reportingMta, DateTimeOffset now, ReportAction action = ReportAction.Failed, DateTimeOffset? willRetryUntil = null)
     {
         ArgumentNullException.ThrowIfNull(original);
         ArgumentNullException.ThrowIfNull(failed);
@@ -22,7 +44,7 @@ public static class NonDeliveryReport
         var report = new MimeMessage();
         report.From.Add(new MailboxAddress("Mail Delivery System", $"postmaster@{reportingMta}"));
         report.To.Add(MailboxAddress.Parse(original.Envelope.MailFrom));
-        report.Subject = "Undeliverable: " + (originalMessage.Subject ?? string.Empty);
+        report.Subject = (action == ReportAction.Failed ? "Undeliverable: " : "Delivery delayed: ") + (originalMessage.Subject ?? string.Empty);
         report.Date = now;
         report.MessageId = MimeKit.Utils.MimeUtils.GenerateMessageId(reportingMta);
         if (!string.IsNullOrEmpty(originalMessage.MessageId))
@@ -32,9 +54,10 @@ public static class NonDeliveryReport
 
         var human = new TextPart("plain")
         {
-            Text = "Delivery has failed to these recipients:\r\n\r\n"
+            Text = (action == ReportAction.Failed ? "Delivery has failed to these recipients:\r\n\r\n" : "Message delayed. Delivery to these recipients has not succeeded yet:\r\n\r\n")
                 + string.Concat(failed.Select(f => $"{f.Address}\r\n    {f.Status}\r\n"))
-                + $"\r\nThe message was received by {reportingMta} on {original.Envelope.ReceivedUtc.UtcDateTime.ToString("r", CultureInfo.InvariantCulture)}.\r\n",
+                + $"\r\nThe message was received by {reportingMta} on {original.Envelope.ReceivedUtc.UtcDateTime.ToString("r", CultureInfo.InvariantCulture)}.\r\n"
+                + (willRetryUntil is { } until ? $"The server will keep trying until {until.UtcDateTime.ToString("r", CultureInfo.InvariantCulture)}; no action is needed now.\r\n" : string.Empty),
         };
 
         var status = new MessageDeliveryStatus();
@@ -51,13 +74,19 @@ public static class NonDeliveryReport
         status.StatusGroups.Add(perMessage);
         foreach (var recipient in failed)
         {
-            status.StatusGroups.Add(new HeaderList
+            var group = new HeaderList
             {
                 { "Final-Recipient", $"rfc822; {recipient.Address}" },
-                { "Action", "failed" },
+                { "Action", action == ReportAction.Failed ? "failed" : "delayed" },
                 { "Status", EnhancedCode(recipient.Status) },
                 { "Diagnostic-Code", $"smtp; {recipient.Status}" },
-            });
+            };
+            if (willRetryUntil is { } retryUntil)
+            {
+                group.Add("Will-Retry-Until", MimeKit.Utils.DateUtils.FormatDate(retryUntil)); // RFC 3464 §2.3.8
+            }
+
+            status.StatusGroups.Add(group);
         }
 
         MimeEntity returned = original.Envelope.Ret == "FULL"

@@ -1,3 +1,5 @@
+using System.Buffers;
+using System.Globalization;
 using System.Text;
 using MailFlow.Logs;
 using MailKit;
@@ -7,13 +9,15 @@ namespace MailFlow.Transport.Delivery;
 /// <summary>
 /// Feeds MailKit's client conversation into an Exchange SmtpSend protocol log: each server line is a
 /// <c>&lt;</c> event (multi-line replies line by line, as Exchange writes them), each command a
-/// <c>&gt;</c> event. Message content is not logged, and AUTH arguments are written as <c>****</c>.
+/// <c>&gt;</c> event. Message content is not logged — neither after DATA's 354 nor the bytes a BDAT
+/// command announces — and AUTH arguments are written as <c>****</c>.
 /// </summary>
 internal sealed class SmtpSendProtocolLogger(ProtocolLogSession session) : IProtocolLogger
 {
-    private readonly StringBuilder client = new();
+    private readonly ArrayBufferWriter<byte> client = new();
     private readonly StringBuilder server = new();
     private bool inData;
+    private long chunkBytesLeft;
 
     public IAuthenticationSecretDetector? AuthenticationSecretDetector { get; set; }
 
@@ -22,15 +26,34 @@ internal sealed class SmtpSendProtocolLogger(ProtocolLogSession session) : IProt
     public void LogClient(byte[] buffer, int offset, int count)
     {
         ArgumentNullException.ThrowIfNull(buffer);
-        if (inData)
+        var bytes = buffer.AsSpan(offset, count);
+        while (bytes.Length > 0 && !inData)
         {
-            return; // the message itself is never logged
-        }
+            if (chunkBytesLeft > 0)
+            {
+                var skip = (int)Math.Min(chunkBytesLeft, bytes.Length); // BDAT content: never logged
+                chunkBytesLeft -= skip;
+                bytes = bytes[skip..];
+                continue;
+            }
 
-        client.Append(Encoding.UTF8.GetString(buffer, offset, count));
-        foreach (var line in TakeLines(client))
-        {
+            var lineFeed = bytes.IndexOf((byte)'\n');
+            if (lineFeed < 0)
+            {
+                client.Write(bytes);
+                return;
+            }
+
+            client.Write(bytes[..(lineFeed + 1)]);
+            bytes = bytes[(lineFeed + 1)..];
+            var line = Encoding.UTF8.GetString(client.WrittenSpan).TrimEnd('\r', '\n');
+            client.Clear();
             session.Sent(line.StartsWith("AUTH ", StringComparison.OrdinalIgnoreCase) ? string.Join(' ', line.Split(' ').Take(2)) + " ****" : line);
+            var words = line.Split(' ');
+            if (words.Length >= 2 && words[0].Equals("BDAT", StringComparison.OrdinalIgnoreCase) && long.TryParse(words[1], NumberStyles.None, CultureInfo.InvariantCulture, out var size))
+            {
+                chunkBytesLeft = size;
+            }
         }
     }
 
