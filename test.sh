@@ -6,7 +6,7 @@ set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")"
 
 # Debian packages the tests drive as real third-party tools (interop, not mocks).
-packages=(openssl ca-certificates swaks libnet-ssleay-perl libio-socket-ssl-perl libauthen-sasl-perl)
+packages=(openssl ca-certificates swaks libnet-ssleay-perl libio-socket-ssl-perl libauthen-sasl-perl python3 python3-aiosmtpd)
 missing=()
 for package in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")

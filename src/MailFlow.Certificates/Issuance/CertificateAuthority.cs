@@ -16,6 +16,9 @@ public sealed record ServerCertificateSpec(string Subject)
     public DateTimeOffset NotAfter { get; init; } = DateTimeOffset.UtcNow.AddYears(1);
 
     public KeyAlgorithm Key { get; init; } = KeyAlgorithm.EcdsaP256;
+
+    /// <summary>Also valid as a TLS client certificate (send connectors, mutual TLS), as public CAs issue them.</summary>
+    public bool ClientAuthentication { get; init; } = true;
 }
 
 /// <summary>
@@ -61,7 +64,7 @@ public sealed class CertificateAuthority : IDisposable
         var request = CertificateBuilder.NewRequest(new X500DistinguishedName(spec.Subject), spec.Key, out var privateKey);
         using (privateKey)
         {
-            CertificateBuilder.AddServerExtensions(request, spec.DnsNames, spec.IpAddresses, spec.Key);
+            CertificateBuilder.AddServerExtensions(request, spec.DnsNames, spec.IpAddresses, spec.Key, spec.ClientAuthentication);
             request.CertificateExtensions.Add(X509AuthorityKeyIdentifierExtension.CreateFromCertificate(Certificate, true, false));
             using var issued = IssueFrom(request, spec.NotBefore, spec.NotAfter);
             using var withKey = CertificateBuilder.WithKey(issued, privateKey);

@@ -29,14 +29,24 @@ internal static class CertificateBuilder
         }
     }
 
-    public static void AddServerExtensions(CertificateRequest request, IEnumerable<string> dnsNames, IEnumerable<System.Net.IPAddress> addresses, KeyAlgorithm algorithm)
+    /// <summary>
+    /// Key usage, EKU (server authentication, plus client authentication when the certificate also
+    /// signs in as a client — Exchange uses one certificate both ways on hybrid connectors), SKI and SANs.
+    /// </summary>
+    public static void AddServerExtensions(CertificateRequest request, IEnumerable<string> dnsNames, IEnumerable<System.Net.IPAddress> addresses, KeyAlgorithm algorithm, bool clientAuthentication = false)
     {
         request.CertificateExtensions.Add(new X509BasicConstraintsExtension(false, false, 0, true));
         var usage = algorithm == KeyAlgorithm.EcdsaP256
             ? X509KeyUsageFlags.DigitalSignature
             : X509KeyUsageFlags.DigitalSignature | X509KeyUsageFlags.KeyEncipherment;
         request.CertificateExtensions.Add(new X509KeyUsageExtension(usage, true));
-        request.CertificateExtensions.Add(new X509EnhancedKeyUsageExtension([new Oid("1.3.6.1.5.5.7.3.1")], false));
+        var purposes = new OidCollection { new Oid("1.3.6.1.5.5.7.3.1") };
+        if (clientAuthentication)
+        {
+            purposes.Add(new Oid("1.3.6.1.5.5.7.3.2"));
+        }
+
+        request.CertificateExtensions.Add(new X509EnhancedKeyUsageExtension(purposes, false));
         request.CertificateExtensions.Add(new X509SubjectKeyIdentifierExtension(request.PublicKey, false));
 
         var san = new SubjectAlternativeNameBuilder();
