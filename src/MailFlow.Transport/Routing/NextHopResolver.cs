@@ -34,19 +34,23 @@ public sealed class NextHopResolver
     public const string DnsQueryFailed = "450 4.4.312 DNS query failed";
 
     private readonly MailFlowConfiguration configuration;
-    private readonly Lazy<ILookupClient> systemDns = new(() => new LookupClient(new LookupClientOptions { UseCache = true, ThrowDnsErrors = false, Timeout = TimeSpan.FromSeconds(5), Retries = 2 }));
+    private readonly Lazy<ILookupClient> systemDns;
     private readonly Lazy<ILookupClient?> externalDns;
 
-    public NextHopResolver(MailFlowConfiguration configuration)
+    /// <param name="configuration">Hosts override and ExternalDNSServers.</param>
+    /// <param name="queryTimeout">Per DNS query, tried three times (default 5 s).</param>
+    public NextHopResolver(MailFlowConfiguration configuration, TimeSpan? queryTimeout = null)
     {
         this.configuration = configuration ?? throw new ArgumentNullException(nameof(configuration));
+        var timeout = queryTimeout ?? TimeSpan.FromSeconds(5);
+        systemDns = new(() => new LookupClient(new LookupClientOptions { UseCache = true, ThrowDnsErrors = false, Timeout = timeout, Retries = 2 }));
         externalDns = new(() => configuration.Transport.ExternalDNSServers.Count == 0
             ? null
             : new LookupClient(new LookupClientOptions(configuration.Transport.ExternalDNSServers.Select(ParseServer).ToArray())
             {
                 UseCache = true,
                 ThrowDnsErrors = false,
-                Timeout = TimeSpan.FromSeconds(5),
+                Timeout = timeout,
                 Retries = 2,
             }));
     }
