@@ -36,7 +36,7 @@ internal static class ServeCommand
             var agent = new DeliveryAgent(configuration, queue, service.Context.Spool,
                 new MaildirDelivery(context.Data.Mailboxes, configuration.Server.Fqdn, administration.Time),
                 new OutboundDelivery(configuration, administration.LoadTrustAnchors(configuration), ReasonFormat.Brace, administration.Time,
-                    new ProtocolLog(sendLogWriter, transport.ProtocolLogCertificateFormat, administration.Time)),
+                    new ProtocolLog(sendLogWriter, transport.ProtocolLogCertificateFormat, administration.Time), inventory.Certificates),
                 service.Context.Tracking, administration.Time);
             var delivery = new DeliveryService(agent, TimeSpan.FromSeconds(5), ex => context.Output.Note($"delivery: {ex.Message}"));
             service.Context.MessageAccepted += delivery.Nudge;

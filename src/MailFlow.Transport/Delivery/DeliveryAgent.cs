@@ -23,6 +23,7 @@ public sealed class DeliveryAgent
     private readonly OutboundDelivery outbound;
     private readonly MessageTrackingLog tracking;
     private readonly RecipientRouter router;
+    private readonly SenderNotifier notifier;
     private readonly TimeProvider time;
 
     public DeliveryAgent(MailFlowConfiguration configuration, QueueDatabase queue, Spool spool, MaildirDelivery maildir, OutboundDelivery outbound, MessageTrackingLog tracking, TimeProvider? time = null)
@@ -35,6 +36,7 @@ public sealed class DeliveryAgent
         this.tracking = tracking ?? throw new ArgumentNullException(nameof(tracking));
         this.time = time ?? TimeProvider.System;
         router = new RecipientRouter(configuration);
+        notifier = new SenderNotifier(spool, tracking, configuration.Server.Fqdn);
     }
 
     /// <summary>Ingests new spool files and makes one attempt for every due message; returns how many messages were attempted.</summary>
@@ -246,49 +248,16 @@ public sealed class DeliveryAgent
             queue.FinishAttempt(attempt.Queued.Id, attempt.Expired ? attempt.Now : NextAttempt(attempt.Queued.Attempts + 1, attempt.Now), attempt.Expired ? "550 4.4.7 QUEUE.Expired; message expired" : attempt.LastError);
         }
 
-        ReturnToSender(attempt.Message, NonDeliveryReport.Wanted(attempt.Message.Envelope, attempt.Failed, ReportAction.Failed), attempt.Now, ReportAction.Failed);
+        notifier.Notify(attempt.Message, attempt.Failed, attempt.Now, ReportAction.Failed);
         var overdue = attempt.Now - attempt.Message.Envelope.ReceivedUtc >= configuration.Transport.DelayNotificationTimeout;
         if (attempt.Deferred.Count > 0 && overdue && !attempt.Queued.DelayNotified)
         {
-            ReturnToSender(attempt.Message, NonDeliveryReport.Wanted(attempt.Message.Envelope, attempt.Deferred, ReportAction.Delayed), attempt.Now, ReportAction.Delayed, attempt.Queued.ExpiresUtc);
+            notifier.Notify(attempt.Message, attempt.Deferred, attempt.Now, ReportAction.Delayed, attempt.Queued.ExpiresUtc);
             lock (queueLock)
             {
                 queue.MarkDelayNotified(attempt.Queued.Id);
             }
         }
-    }
-
-    /// <summary>
-    /// Queues a report to the sender. Never to the null sender: a report itself has MAIL FROM:&lt;&gt;, so
-    /// a failing report cannot produce another (no NDR loops).
-    /// </summary>
-    private void ReturnToSender(SpooledMessage original, List<FailedRecipient> recipients, DateTimeOffset now, ReportAction action, DateTimeOffset? willRetryUntil = null)
-    {
-        if (recipients.Count == 0 || original.Envelope.MailFrom.Length == 0)
-        {
-            return;
-        }
-
-        var report = NonDeliveryReport.Build(original, recipients, configuration.Server.Fqdn, now, action, willRetryUntil);
-        var envelope = new SpooledEnvelope
-        {
-            Id = Guid.CreateVersion7().ToString("N"),
-            InternalId = now.UtcTicks,
-            ReceivedUtc = now,
-            ConnectorId = "DSN",
-            SessionId = string.Empty,
-            ClientAddress = "127.0.0.1",
-            ClientHelo = configuration.Server.Fqdn,
-            MailFrom = string.Empty,
-            Recipients = [new SpooledRecipient(original.Envelope.MailFrom)],
-        };
-        using var bytes = new MemoryStream();
-        report.WriteTo(new MimeKit.FormatOptions { NewLineFormat = MimeKit.NewLineFormat.Dos }, bytes);
-        using var transaction = spool.Begin(envelope);
-        transaction.Write(bytes.ToArray());
-        transaction.Commit();
-        var kind = action == ReportAction.Failed ? "NDR" : "delay DSN";
-        Track("DSN", "DSN", original, recipients.Select(f => f.Address).ToList(), recipients[0].Status, null, null, $"{kind} {envelope.Id} to {original.Envelope.MailFrom}");
     }
 
     /// <summary>
@@ -318,22 +287,7 @@ public sealed class DeliveryAgent
     }
 
     private void Track(string eventId, string source, SpooledMessage message, IReadOnlyList<string> recipients, string status, string? connector, string? serverHost, string? reason = null) =>
-        tracking.Write(new TrackingEvent
-        {
-            EventId = eventId,
-            Source = source,
-            ServerHostname = serverHost,
-            ConnectorId = connector,
-            InternalMessageId = message.Envelope.InternalId,
-            NetworkMessageId = Guid.TryParseExact(message.Envelope.Id, "N", out var id) ? id : Guid.Empty,
-            Recipients = recipients,
-            RecipientStatus = recipients.Select(_ => status).ToList(),
-            TotalBytes = message.Content.Length,
-            Sender = message.Envelope.MailFrom,
-            ReturnPath = message.Envelope.MailFrom,
-            Directionality = "Originating",
-            CustomData = reason,
-        });
+        tracking.Write(TrackingEvents.For(eventId, source, message, recipients, status, connector, serverHost, reason));
 
     /// <summary>One message's attempt in this pass; workers for different destinations add to it concurrently.</summary>
     private sealed class MessageAttempt(QueuedMessage queued, SpooledMessage message, DateTimeOffset now)

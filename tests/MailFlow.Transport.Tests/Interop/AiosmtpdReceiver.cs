@@ -6,7 +6,8 @@ using System.Text.Json;
 namespace MailFlow.Transport.Tests.Interop;
 
 /// <summary>What the third-party receiver saw of one message.</summary>
-public sealed record ReceivedMessage(string MailFrom, IReadOnlyList<string> Recipients, IReadOnlyList<string> MailOptions, string Helo, bool Tls, string? ClientCertificateSubject, byte[] Content);
+/// <param name="PeerPort">The sender's source port: messages with the same port came over one connection.</param>
+public sealed record ReceivedMessage(string MailFrom, IReadOnlyList<string> Recipients, IReadOnlyList<string> MailOptions, string Helo, bool Tls, string? ClientCertificateSubject, int PeerPort, byte[] Content);
 
 /// <summary>
 /// Debian's python3-aiosmtpd running <c>aiosmtpd_receiver.py</c> on a loopback port: a real SMTP server
@@ -92,6 +93,7 @@ public sealed class AiosmtpdReceiver : IDisposable
                     root.GetProperty("helo").GetString()!,
                     root.GetProperty("tls").GetBoolean(),
                     root.GetProperty("client_certificate_subject").GetString(),
+                    root.GetProperty("peer_port").GetInt32(),
                     File.ReadAllBytes(Path.ChangeExtension(f, ".eml")));
             })
             .ToList();

@@ -36,6 +36,7 @@ class Recorder:
             "rcpt_tos": envelope.rcpt_tos,
             "mail_options": envelope.mail_options,
             "helo": session.host_name,
+            "peer_port": session.peer[1] if session.peer else None,
             "tls": server.transport.get_extra_info("cipher") is not None if server.transport else False,
             "client_certificate_subject": subject,
         }

@@ -1,0 +1,74 @@
+using MailFlow.Logs;
+using MailFlow.Queue;
+
+namespace MailFlow.Transport.Delivery;
+
+/// <summary>
+/// Queues RFC 3464 reports (NDRs and delay notices) to a message's sender, like any other message, and
+/// writes the DSN tracking event. Never to the null sender: a report itself has MAIL FROM:&lt;&gt;, so a
+/// failing report cannot produce another (no NDR loops).
+/// </summary>
+public sealed class SenderNotifier(Spool spool, MessageTrackingLog tracking, string reportingMta)
+{
+    /// <summary>Queues the report; returns its queue id, or null when nothing was sent (null sender, or no recipient asked for it).</summary>
+    public string? Notify(SpooledMessage original, IReadOnlyList<FailedRecipient> recipients, DateTimeOffset now, ReportAction action, DateTimeOffset? willRetryUntil = null)
+    {
+        ArgumentNullException.ThrowIfNull(original);
+        var wanted = NonDeliveryReport.Wanted(original.Envelope, recipients, action);
+        if (wanted.Count == 0 || original.Envelope.MailFrom.Length == 0)
+        {
+            return null;
+        }
+
+        var report = NonDeliveryReport.Build(original, wanted, reportingMta, now, action, willRetryUntil);
+        var envelope = new SpooledEnvelope
+        {
+            Id = Guid.CreateVersion7().ToString("N"),
+            InternalId = now.UtcTicks,
+            ReceivedUtc = now,
+            ConnectorId = "DSN",
+            SessionId = string.Empty,
+            ClientAddress = "127.0.0.1",
+            ClientHelo = reportingMta,
+            MailFrom = string.Empty,
+            Recipients = [new SpooledRecipient(original.Envelope.MailFrom)],
+        };
+        using var bytes = new MemoryStream();
+        report.WriteTo(new MimeKit.FormatOptions { NewLineFormat = MimeKit.NewLineFormat.Dos }, bytes);
+        using (var transaction = spool.Begin(envelope))
+        {
+            transaction.Write(bytes.ToArray());
+            transaction.Commit();
+        }
+
+        var kind = action == ReportAction.Failed ? "NDR" : "delay DSN";
+        tracking.Write(TrackingEvents.For("DSN", "DSN", original, wanted.Select(f => f.Address).ToList(), wanted[0].Status, null, null, $"{kind} {envelope.Id} to {original.Envelope.MailFrom}"));
+        return envelope.Id;
+    }
+}
+
+/// <summary>Message tracking rows for queued messages, with the fields every event shares filled the same way.</summary>
+public static class TrackingEvents
+{
+    public static TrackingEvent For(string eventId, string source, SpooledMessage message, IReadOnlyList<string> recipients, string status, string? connector, string? serverHost, string? reason = null)
+    {
+        ArgumentNullException.ThrowIfNull(message);
+        ArgumentNullException.ThrowIfNull(recipients);
+        return new TrackingEvent
+        {
+            EventId = eventId,
+            Source = source,
+            ServerHostname = serverHost,
+            ConnectorId = connector,
+            InternalMessageId = message.Envelope.InternalId,
+            NetworkMessageId = Guid.TryParseExact(message.Envelope.Id, "N", out var id) ? id : Guid.Empty,
+            Recipients = recipients,
+            RecipientStatus = recipients.Select(_ => status).ToList(),
+            TotalBytes = message.Content.Length,
+            Sender = message.Envelope.MailFrom,
+            ReturnPath = message.Envelope.MailFrom,
+            Directionality = "Originating",
+            CustomData = reason,
+        };
+    }
+}
