@@ -1,4 +1,6 @@
+using MailFlow.Configuration.Model;
 using MailFlow.Smtp.Tests.Harness;
+using Microsoft.Extensions.Time.Testing;
 
 namespace MailFlow.Smtp.Tests;
 
@@ -59,5 +61,58 @@ public sealed class RelayTests
         await client.CommandAsync("EHLO c.test");
 
         Assert.Equal("530 5.7.1 Client was not authenticated", await client.CommandAsync("MAIL FROM:<a@domain.com>"));
+    }
+
+    private static void OnlyUserExists(MailFlowConfiguration c)
+    {
+        c.RecipientFilter.RecipientValidationEnabled = true;
+        c.RecipientFilter.Recipients = ["user@domain.com"];
+    }
+
+    [Fact]
+    public async Task With_recipient_validation_unknown_local_recipients_are_refused_at_RCPT()
+    {
+        await using var server = SmtpTestServer.Create(OnlyUserExists);
+        await using var client = new SmtpTestClient(server.Connect());
+        await client.ReadReplyAsync();
+        await client.CommandAsync("HELO c.test");
+        await client.CommandAsync("MAIL FROM:<a@contoso.test>");
+
+        Assert.Equal("550 5.1.10 RESOLVER.ADR.RecipientNotFound; Recipient not found by SMTP address lookup", await client.CommandAsync("RCPT TO:<nobody@domain.com>"));
+        Assert.Equal("250 2.1.5 Recipient OK", await client.CommandAsync("RCPT TO:<USER@domain.com>"));
+        Assert.Equal("250 2.1.5 Recipient OK", await client.CommandAsync("RCPT TO:<postmaster@domain.com>")); // RFC 5321 §4.5.1
+        Assert.StartsWith("354", await client.CommandAsync("DATA"), StringComparison.Ordinal);
+        Assert.StartsWith("250 2.6.0", await client.CommandAsync("Subject: x\r\n\r\nhi\r\n."), StringComparison.Ordinal);
+        Assert.Equal(["USER@domain.com", "postmaster@domain.com"], server.Spooled().Single().Envelope.Recipients.Select(r => r.Address));
+    }
+
+    [Fact]
+    public async Task RL15_guessing_recipients_is_tarpitted_ever_longer_and_then_disconnected()
+    {
+        var clock = new FakeTimeProvider(DateTimeOffset.UtcNow);
+        await using var server = SmtpTestServer.Create(c =>
+        {
+            OnlyUserExists(c);
+            c.ReceiveConnectors[0].TarpitInterval = TimeSpan.FromSeconds(5);
+            c.ReceiveConnectors[0].MaxProtocolErrors = 3;
+        }, clock);
+        await using var client = new SmtpTestClient(server.Connect());
+        await client.ReadReplyAsync();
+        await client.CommandAsync("HELO c.test");
+        await client.CommandAsync("MAIL FROM:<a@contoso.test>");
+
+        await client.SendLineAsync("RCPT TO:<guess1@domain.com>");
+        var (first, firstWait) = await FakeClock.AdvanceUntilAsync(clock, client.ReadLineAsync(), TimeSpan.FromSeconds(1), 30);
+        await client.SendLineAsync("RCPT TO:<guess2@domain.com>");
+        var (second, secondWait) = await FakeClock.AdvanceUntilAsync(clock, client.ReadLineAsync(), TimeSpan.FromSeconds(1), 30);
+        await client.SendLineAsync("RCPT TO:<guess3@domain.com>");
+
+        Assert.StartsWith("550 5.1.10 ", first, StringComparison.Ordinal);
+        Assert.InRange(firstWait, TimeSpan.FromSeconds(5), TimeSpan.FromSeconds(7));
+        Assert.StartsWith("550 5.1.10 ", second, StringComparison.Ordinal);
+        Assert.InRange(secondWait, TimeSpan.FromSeconds(10), TimeSpan.FromSeconds(12));
+        Assert.StartsWith("550 5.1.10 ", await client.ReadLineAsync(), StringComparison.Ordinal); // the error limit: answered and closed at once
+        Assert.StartsWith("421 4.7.0 ", await client.ReadLineAsync(), StringComparison.Ordinal);
+        Assert.Null(await client.ReadLineAsync());
     }
 }

@@ -39,6 +39,7 @@ public static class ConfigurationValidator
         Unique(configuration.SendConnectors.Select(c => c.Name), "$.SendConnectors", "send connector", issues);
         ValidateTransport(configuration.Transport, issues);
         ValidateTls(configuration.Tls, issues);
+        ValidateRecipientFilter(configuration.RecipientFilter, issues);
         foreach (var (host, address) in configuration.HostsOverride)
         {
             if (!IPAddress.TryParse(address, out _))
@@ -333,6 +334,24 @@ public static class ConfigurationValidator
         Range(t.ProtocolLogMaxDirectorySize, t.ProtocolLogMaxFileSize, long.MaxValue, "$.Transport.ProtocolLogMaxDirectorySize", issues);
         Range(t.MessageTrackingLogMaxFileSize, 1024, long.MaxValue, "$.Transport.MessageTrackingLogMaxFileSize", issues);
         Range(t.MessageTrackingLogMaxDirectorySize, t.MessageTrackingLogMaxFileSize, long.MaxValue, "$.Transport.MessageTrackingLogMaxDirectorySize", issues);
+    }
+
+    private static void ValidateRecipientFilter(RecipientFilterSettings filter, Issues issues)
+    {
+        for (var i = 0; i < filter.Recipients.Count; i++)
+        {
+            var address = filter.Recipients[i] ?? string.Empty;
+            var at = address.LastIndexOf('@');
+            if (at <= 0 || !DnsNames.TryNormalizeReference(address[(at + 1)..], out _, out _))
+            {
+                issues.Error($"$.RecipientFilter.Recipients[{i}]", $"\"{address}\" is not an email address (local-part@domain)");
+            }
+        }
+
+        if (filter.RecipientValidationEnabled && filter.Recipients.Count == 0)
+        {
+            issues.Warning("$.RecipientFilter.Recipients", "RecipientValidationEnabled is $true but no recipient is listed, so only postmaster can receive mail");
+        }
     }
 
     private static void ValidateTls(TlsSettings tls, Issues issues)

@@ -6,6 +6,8 @@ namespace MailFlow.Smtp.Protocol;
 public sealed record PathArgument(string Address, IReadOnlyDictionary<string, string?> Parameters)
 {
     public string? Domain => Address.LastIndexOf('@') is var at and > 0 ? Address[(at + 1)..] : null;
+
+    public string LocalPart => Address.LastIndexOf('@') is var at and > 0 ? Address[..at] : Address;
 }
 
 public enum PathError

@@ -35,6 +35,9 @@ public static class SmtpReplies
     public const string AuthBadEncoding = "501 5.5.2 Cannot decode response";
     public const string RelayDenied = "550 5.7.54 SMTP; Unable to relay recipient in non-accepted domain";
     public const string TooManyRecipients = "452 4.5.3 Too many recipients";
+
+    /// <summary>Exchange's reply when recipient validation finds no such recipient.</summary>
+    public const string RecipientNotFound = "550 5.1.10 RESOLVER.ADR.RecipientNotFound; Recipient not found by SMTP address lookup";
     public const string MessageTooBig = "552 5.3.4 Message size exceeds fixed maximum message size";
     public const string LineTooLong = "500 5.5.2 Line too long";
     public const string BareLineEndingInCommand = "500 5.5.2 Bare CR or LF in command; only CRLF ends a line";

@@ -1,3 +1,4 @@
+using System.Collections.Frozen;
 using System.Collections.Concurrent;
 using System.Net;
 using System.Net.Security;
@@ -29,6 +30,9 @@ public sealed class ReceiveConnectorRuntime
         Fqdn = configuration.EffectiveFqdn(connector);
         RemoteRanges = connector.RemoteIPRanges.Select(IPRange.Parse).ToList();
         Domains = new AcceptedDomainTable(configuration.AcceptedDomains);
+        ValidRecipients = configuration.RecipientFilter.RecipientValidationEnabled
+            ? configuration.RecipientFilter.Recipients.ToFrozenSet(StringComparer.OrdinalIgnoreCase)
+            : null;
         if (decision.Certificate is { } chosen)
         {
             var chain = new X509Certificate2Collection();
@@ -51,6 +55,13 @@ public sealed class ReceiveConnectorRuntime
     public IReadOnlyList<IPRange> RemoteRanges { get; }
 
     public AcceptedDomainTable Domains { get; }
+
+    /// <summary>The recipients of Authoritative domains that exist, or null when recipient validation is off.</summary>
+    public FrozenSet<string>? ValidRecipients { get; }
+
+    /// <summary>Whether RCPT TO may name <paramref name="address"/> in an Authoritative accepted domain.</summary>
+    public bool IsKnownLocalRecipient(string address, string localPart) =>
+        ValidRecipients is null || ValidRecipients.Contains(address) || localPart.Equals("postmaster", StringComparison.OrdinalIgnoreCase);
 
     /// <summary>Null when no certificate was eligible: STARTTLS is then not offered.</summary>
     public SslStreamCertificateContext? CertificateContext { get; }

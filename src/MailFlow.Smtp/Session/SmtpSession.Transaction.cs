@@ -128,14 +128,39 @@ internal sealed partial class SmtpSession
 
         // No open relay: a recipient outside the accepted domains needs the relay right, which only
         // authenticated users and servers get (security-and-reliability.md §3).
-        if (connector.Domains.Find(path.Domain) is null && !permissions.HasFlag(SmtpPermissions.SMTPAcceptAnyRecipient))
+        var domainType = connector.Domains.Find(path.Domain);
+        if (domainType is null && !permissions.HasFlag(SmtpPermissions.SMTPAcceptAnyRecipient))
         {
             log.Information(path.Address, "relay denied");
             return Reply(SmtpReplies.RelayDenied);
         }
 
+        if (domainType == AcceptedDomainType.Authoritative && !connector.IsKnownLocalRecipient(path.Address, path.LocalPart))
+        {
+            return UnknownRecipient(path.Address);
+        }
+
         envelope.Recipients.Add(new SpooledRecipient(path.Address, notify, orcpt));
         return Reply(SmtpReplies.RecipientOk);
+    }
+
+    /// <summary>
+    /// Refuses an unknown local recipient. Unauthenticated senders wait TarpitInterval times the number
+    /// of unknown recipients so far before each answer, and the refusals count towards MaxProtocolErrors,
+    /// so guessing addresses (a directory harvest) gets slower and then disconnected (RL-15).
+    /// </summary>
+    private Next UnknownRecipient(string address)
+    {
+        log.Information(address, "recipient not found");
+        unknownRecipients++;
+        var next = ProtocolError(SmtpReplies.RecipientNotFound);
+        if (next == Next.Close || authenticatedUser is not null || connector.Connector.TarpitInterval <= TimeSpan.Zero)
+        {
+            return next;
+        }
+
+        tarpitDelay = connector.Connector.TarpitInterval * unknownRecipients;
+        return Next.Tarpit;
     }
 
     private static bool IsValidNotify(string? value)

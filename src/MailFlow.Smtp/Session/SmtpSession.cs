@@ -48,6 +48,8 @@ internal sealed partial class SmtpSession : IAsyncDisposable
     private BdatTransfer? bdat;
     private AuthExchange? auth;
     private int protocolErrors;
+    private int unknownRecipients;
+    private TimeSpan tarpitDelay;
     private int logonFailures;
     private bool discardingLongLine;
     private bool partialCommandPending;
@@ -78,6 +80,9 @@ internal sealed partial class SmtpSession : IAsyncDisposable
         ReceiveChunk,
         StartTls,
         VerifyCredentials,
+
+        /// <summary>The reply is written; hold it back for the tarpit delay before sending it.</summary>
+        Tarpit,
         Close,
     }
 
@@ -151,6 +156,11 @@ internal sealed partial class SmtpSession : IAsyncDisposable
 
             partialCommandPending = false;
             reader.AdvanceTo(buffer.Start);
+            if (next == Next.Tarpit)
+            {
+                await Task.Delay(tarpitDelay, context.Time, lifetime.Token);
+            }
+
             await FlushAsync();
             var carryOn = next switch
             {
@@ -158,6 +168,7 @@ internal sealed partial class SmtpSession : IAsyncDisposable
                 Next.ReceiveChunk => await ReceiveChunkAsync(),
                 Next.StartTls => await UpgradeToTlsAsync(),
                 Next.VerifyCredentials => await VerifyCredentialsAsync(),
+                Next.Tarpit => true,
                 _ => false,
             };
             if (!carryOn)
