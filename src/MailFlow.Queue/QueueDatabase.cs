@@ -85,6 +85,11 @@ public sealed class QueueDatabase : IDisposable
             var id = Path.GetFileNameWithoutExtension(path);
             if (Scalar("SELECT COUNT(*) FROM messages WHERE id = $id", ("$id", id)) > 0)
             {
+                if (Scalar("SELECT COUNT(*) FROM messages WHERE id = $id AND state IN ('Delivered', 'Failed')", ("$id", id)) > 0)
+                {
+                    File.Delete(path); // settled before a crash took away the chance to delete it
+                }
+
                 continue;
             }
 
@@ -185,14 +190,15 @@ public sealed class QueueDatabase : IDisposable
         return rows;
     }
 
-    /// <summary>Closes an attempt: Delivered/Failed when no recipient is pending, else Retry at <paramref name="nextAttempt"/>.</summary>
-    public void FinishAttempt(string id, DateTimeOffset nextAttempt, string? lastError)
+    /// <summary>Closes an attempt: Delivered/Failed when no recipient is pending, else Retry at <paramref name="nextAttempt"/>. Returns the new state.</summary>
+    public MessageState FinishAttempt(string id, DateTimeOffset nextAttempt, string? lastError)
     {
         var pending = Scalar("SELECT COUNT(*) FROM recipients WHERE message_id = $id AND state = 'Pending'", ("$id", id));
         var delivered = Scalar("SELECT COUNT(*) FROM recipients WHERE message_id = $id AND state = 'Delivered'", ("$id", id));
         var state = pending > 0 ? MessageState.Retry : delivered > 0 ? MessageState.Delivered : MessageState.Failed;
         Execute("UPDATE messages SET state = $state, next_attempt_utc = $next, attempts = attempts + 1, last_error = $error WHERE id = $id",
             ("$id", id), ("$state", state.ToString()), ("$next", Stamp(nextAttempt)), ("$error", lastError));
+        return state;
     }
 
     /// <summary>Sets a message aside that cannot be processed (Exchange's poison queue), with the reason.</summary>

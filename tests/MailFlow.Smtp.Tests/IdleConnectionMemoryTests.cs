@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Net.Sockets;
 using MailFlow.Smtp.Tests.Harness;
+using MailFlow.Testing;
 using Xunit.Abstractions;
 
 namespace MailFlow.Smtp.Tests;

@@ -9,6 +9,7 @@ using MailFlow.Management.Certificates;
 using MailFlow.Management.Connectors;
 using MailFlow.Smtp.Server;
 using MailFlow.Smtp.Tests.Harness;
+using MailFlow.Testing;
 
 namespace MailFlow.Smtp.Tests;
 
@@ -17,8 +18,8 @@ public sealed class InteropTests : IDisposable
 {
     private readonly string root = Path.Combine(Path.GetTempPath(), "mailflow-tests", Guid.NewGuid().ToString("N"));
     private readonly ServerAdministration administration;
-    private readonly int frontendPort = LimitAndTimeoutTests.FreePort();
-    private readonly int submissionPort = LimitAndTimeoutTests.FreePort();
+    private readonly int frontendPort = Ports.Free();
+    private readonly int submissionPort = Ports.Free();
 
     public InteropTests()
     {

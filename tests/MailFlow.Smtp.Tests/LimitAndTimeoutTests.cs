@@ -4,6 +4,7 @@ using System.Text;
 using MailFlow.Configuration.Model;
 using MailFlow.Smtp.Server;
 using MailFlow.Smtp.Tests.Harness;
+using MailFlow.Testing;
 using Microsoft.Extensions.Time.Testing;
 
 namespace MailFlow.Smtp.Tests;
@@ -138,7 +139,7 @@ public sealed class LimitAndTimeoutTests
         await using var server = SmtpTestServer.Create(c =>
         {
             c.ReceiveConnectors.RemoveAll(r => r.Name != "Default Frontend SERVER1");
-            c.ReceiveConnectors[0].Bindings = [$"127.0.0.1:{FreePort()}"];
+            c.ReceiveConnectors[0].Bindings = [$"127.0.0.1:{Ports.Free()}"];
             c.ReceiveConnectors[0].MaxInboundConnectionPerSource = 2;
         });
         await using var listening = SmtpReceiveServer.Start(server.Configuration, server.Connectors, server.Context, lowestBindablePort: 0);
@@ -169,12 +170,6 @@ public sealed class LimitAndTimeoutTests
         Assert.Equal(SmtpTestServer.Frontend, SmtpReceiveServer.ChooseConnector(candidates, IPAddress.Parse("::ffff:203.0.113.5"))!.Identity);
     }
 
-    internal static int FreePort()
-    {
-        using var probe = new TcpListener(IPAddress.Loopback, 0);
-        probe.Start();
-        return ((IPEndPoint)probe.LocalEndpoint).Port;
-    }
 
     private static async Task<TcpClient> ConnectAsync(IPEndPoint endpoint)
     {

@@ -2,7 +2,7 @@ using MailFlow.Configuration.Model;
 using MailFlow.Core.Errors;
 using MailFlow.Queue;
 using MailFlow.Transport.Administration;
-using MailFlow.Transport.Tests.Interop;
+using MailFlow.Testing;
 using MimeKit;
 
 namespace MailFlow.Transport.Tests;

@@ -14,6 +14,7 @@ using MailFlow.Management.Connectors;
 using MailFlow.Queue;
 using MailFlow.Smtp.Server;
 using MailFlow.Transport.Delivery;
+using MailFlow.Testing;
 
 namespace MailFlow.Transport.Tests;
 
@@ -30,7 +31,7 @@ public sealed class SeedDeliveryTests : IDisposable
     public async Task Deferred_with_SubjectMismatch_then_delivered_after_the_fix_and_a_restart()
     {
         using var ca = CertificateAuthority.CreateRoot("CN=Lab Public CA, O=MailFlow Lab");
-        var port = FreePort();
+        var port = Ports.Free();
 
         // SERVER1: the embedded default plus the CA-issued hybrid.domain.com certificate, SMTP enabled.
         var server1 = ServerAdministration.Open(new DataDirectory(Path.Combine(root, "server1")), identity: new ServerIdentity { Name = "SERVER1", Fqdn = "SERVER1.domain.com" });
@@ -156,12 +157,6 @@ public sealed class SeedDeliveryTests : IDisposable
 
     private static string ReadAll(string directory) => string.Concat(Directory.GetFiles(directory).Order().Select(File.ReadAllText));
 
-    private static int FreePort()
-    {
-        using var probe = new TcpListener(IPAddress.Loopback, 0);
-        probe.Start();
-        return ((IPEndPoint)probe.LocalEndpoint).Port;
-    }
 
     public void Dispose() => Directory.Delete(root, recursive: true);
 }

@@ -243,12 +243,19 @@ public sealed class DeliveryAgent
     /// <summary>Closes the attempt: schedule or final state, NDR for failed recipients, a delay DSN once when due.</summary>
     private void Finish(MessageAttempt attempt)
     {
+        MessageState state;
         lock (queueLock)
         {
-            queue.FinishAttempt(attempt.Queued.Id, attempt.Expired ? attempt.Now : NextAttempt(attempt.Queued.Attempts + 1, attempt.Now), attempt.Expired ? "550 4.4.7 QUEUE.Expired; message expired" : attempt.LastError);
+            state = queue.FinishAttempt(attempt.Queued.Id, attempt.Expired ? attempt.Now : NextAttempt(attempt.Queued.Attempts + 1, attempt.Now), attempt.Expired ? "550 4.4.7 QUEUE.Expired; message expired" : attempt.LastError);
         }
 
         notifier.Notify(attempt.Message, attempt.Failed, attempt.Now, ReportAction.Failed);
+        if (state is MessageState.Delivered or MessageState.Failed)
+        {
+            // Every recipient is settled and any NDR is spooled on its own: the bytes are no longer needed.
+            // A crash before this line leaves the file for Ingest to delete.
+            File.Delete(attempt.Queued.SpoolPath);
+        }
         var overdue = attempt.Now - attempt.Message.Envelope.ReceivedUtc >= configuration.Transport.DelayNotificationTimeout;
         if (attempt.Deferred.Count > 0 && overdue && !attempt.Queued.DelayNotified)
         {

@@ -7,6 +7,7 @@ using MailFlow.Certificates.Trust;
 using MailFlow.Certificates.Validation;
 using MailFlow.Configuration.Model;
 using MailFlow.Queue;
+using MailFlow.Testing;
 using MailFlow.Transport.Delivery;
 using MimeKit;
 

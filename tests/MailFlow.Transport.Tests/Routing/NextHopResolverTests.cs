@@ -3,7 +3,7 @@ using MailFlow.Certificates.Trust;
 using MailFlow.Configuration.Model;
 using MailFlow.Transport.Delivery;
 using MailFlow.Transport.Routing;
-using MailFlow.Transport.Tests.Interop;
+using MailFlow.Testing;
 
 namespace MailFlow.Transport.Tests.Routing;
 

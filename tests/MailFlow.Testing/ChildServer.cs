@@ -3,7 +3,7 @@ using MailFlow.Configuration.Model;
 using MailFlow.Core.Storage;
 using MailFlow.Management;
 
-namespace MailFlow.Smtp.Tests.Harness;
+namespace MailFlow.Testing;
 
 /// <summary>The real `mailflow serve` executable as a child process, for tests that kill it or measure it.</summary>
 public static class ChildServer
@@ -12,7 +12,7 @@ public static class ChildServer
     public static (DataDirectory Data, int Port) Prepare(string root, Action<ReceiveConnector>? tune = null)
     {
         var data = new DataDirectory(Path.Combine(root, "data"));
-        var port = LimitAndTimeoutTests.FreePort();
+        var port = Ports.Free();
         var administration = ServerAdministration.Open(data, identity: new ServerIdentity { Name = "SERVER1", Fqdn = "SERVER1.domain.com" });
         administration.Configuration.Update(c =>
         {

@@ -1,9 +1,7 @@
 using System.Diagnostics;
-using System.Net;
-using System.Net.Sockets;
 using System.Text.Json;
 
-namespace MailFlow.Transport.Tests.Interop;
+namespace MailFlow.Testing;
 
 /// <summary>What the third-party receiver saw of one message.</summary>
 /// <param name="PeerPort">The sender's source port: messages with the same port came over one connection.</param>
@@ -31,7 +29,7 @@ public sealed class AiosmtpdReceiver : IDisposable
     public static AiosmtpdReceiver Start(string directory, string? certificatePem = null, string? keyPem = null, string? clientCa = null, bool hide8BitMime = false, bool smtpUtf8 = true)
     {
         System.IO.Directory.CreateDirectory(directory);
-        var port = FreePort();
+        var port = Ports.Free();
         var start = new ProcessStartInfo("/usr/bin/python3")
         {
             RedirectStandardInput = true,
@@ -39,7 +37,7 @@ public sealed class AiosmtpdReceiver : IDisposable
             RedirectStandardError = true,
             UseShellExecute = false,
         };
-        start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "Interop", "aiosmtpd_receiver.py"));
+        start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "aiosmtpd_receiver.py"));
         start.ArgumentList.Add("--port");
         start.ArgumentList.Add(port.ToString(System.Globalization.CultureInfo.InvariantCulture));
         start.ArgumentList.Add("--out");
@@ -111,12 +109,5 @@ public sealed class AiosmtpdReceiver : IDisposable
         }
 
         process.Dispose();
-    }
-
-    private static int FreePort()
-    {
-        using var probe = new TcpListener(IPAddress.Loopback, 0);
-        probe.Start();
-        return ((IPEndPoint)probe.LocalEndpoint).Port;
     }
 }
