@@ -26,7 +26,7 @@ public sealed class AiosmtpdReceiver : IDisposable
 
     public string Directory { get; }
 
-    public static AiosmtpdReceiver Start(string directory, string? certificatePem = null, string? keyPem = null, string? clientCa = null, bool hide8BitMime = false, bool smtpUtf8 = true)
+    public static AiosmtpdReceiver Start(string directory, string? certificatePem = null, string? keyPem = null, string? clientCa = null, bool hide8BitMime = false, bool smtpUtf8 = true, IReadOnlyList<string>? deferRecipients = null)
     {
         System.IO.Directory.CreateDirectory(directory);
         var port = Ports.Free();
@@ -59,6 +59,12 @@ public sealed class AiosmtpdReceiver : IDisposable
         if (hide8BitMime)
         {
             start.ArgumentList.Add("--hide-8bitmime");
+        }
+
+        foreach (var address in deferRecipients ?? [])
+        {
+            start.ArgumentList.Add("--defer-rcpt");
+            start.ArgumentList.Add(address);
         }
 
         if (!smtpUtf8)

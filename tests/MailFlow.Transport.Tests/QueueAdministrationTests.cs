@@ -36,7 +36,7 @@ public sealed class QueueAdministrationTests
         Assert.Equal(MessageState.Retry, retry.Status);
         Assert.Equal(2, retry.MessageCount);
         Assert.Contains("{LED=450 4.4.316 Connection refused", retry.LastError, StringComparison.Ordinal);
-        Assert.Equal(bed.Clock.GetUtcNow() + bed.Configuration.Transport.TransientFailureRetryInterval, retry.NextRetryTime);
+        Assert.Equal(bed.Clock.GetUtcNow() + bed.Configuration.Transport.QueueGlitchRetryInterval, retry.NextRetryTime); // the first glitch retry
 
         var fromCarol = Assert.Single(bed.Administration.GetMessage(new MessageFilter(Sender: "CAROL@domain.com")));
         Assert.StartsWith(@"SERVER1\Dead end\", fromCarol.Identity, StringComparison.Ordinal);

@@ -233,6 +233,7 @@ public sealed class DeliveryAgent
             lock (item.Attempt.Gate)
             {
                 item.Attempt.LastError = OnPremisesLastError(item.Attempt.Now, detail, result.TargetHost, result.TargetAddress);
+                item.Attempt.ConnectionFailed |= result.ConnectionFailed;
                 item.Attempt.Deferred.AddRange(deferred.Select(r => new FailedRecipient(r, detail)));
             }
 
@@ -246,7 +247,7 @@ public sealed class DeliveryAgent
         MessageState state;
         lock (queueLock)
         {
-            state = queue.FinishAttempt(attempt.Queued.Id, attempt.Expired ? attempt.Now : NextAttempt(attempt.Queued.Attempts + 1, attempt.Now), attempt.Expired ? "550 4.4.7 QUEUE.Expired; message expired" : attempt.LastError);
+            state = queue.FinishAttempt(attempt.Queued.Id, attempt.Expired ? attempt.Now : NextAttempt(attempt.Queued.Attempts + 1, attempt.ConnectionFailed, attempt.Now), attempt.Expired ? "550 4.4.7 QUEUE.Expired; message expired" : attempt.LastError);
         }
 
         notifier.Notify(attempt.Message, attempt.Failed, attempt.Now, ReportAction.Failed);
@@ -276,13 +277,24 @@ public sealed class DeliveryAgent
             $"[{{LRT={lastRetry.UtcDateTime:M/d/yyyy h:mm:ss tt}}};{{LED={detail}}};{{FQDN={host}}};{{IP={address}}}]");
 
     /// <summary>
-    /// Exchange's schedule (exchange-semantics.md §9.1): TransientFailureRetryCount attempts
-    /// TransientFailureRetryInterval apart, then one every OutboundConnectionFailureRetryInterval.
+    /// Exchange's schedule (exchange-semantics.md §9.1, docs/decisions/0006). When the destination could
+    /// not be reached: QueueGlitchRetryCount attempts QueueGlitchRetryInterval apart, then
+    /// TransientFailureRetryCount attempts TransientFailureRetryInterval apart, then one every
+    /// OutboundConnectionFailureRetryInterval. When the server answered but deferred this message (a 4xx
+    /// to MAIL, RCPT or DATA), the message waits MessageRetryInterval.
     /// </summary>
-    private DateTimeOffset NextAttempt(int attemptsMade, DateTimeOffset now)
+    private DateTimeOffset NextAttempt(int attemptsMade, bool connectionFailed, DateTimeOffset now)
     {
         var settings = configuration.Transport;
-        return now + (attemptsMade <= settings.TransientFailureRetryCount ? settings.TransientFailureRetryInterval : settings.OutboundConnectionFailureRetryInterval);
+        if (!connectionFailed)
+        {
+            return now + settings.MessageRetryInterval;
+        }
+
+        var wait = attemptsMade <= settings.QueueGlitchRetryCount ? settings.QueueGlitchRetryInterval
+            : attemptsMade <= settings.QueueGlitchRetryCount + settings.TransientFailureRetryCount ? settings.TransientFailureRetryInterval
+            : settings.OutboundConnectionFailureRetryInterval;
+        return now + wait;
     }
 
     private void Record(string id, string recipient, RecipientState state, string status, string? nextHop = null)
@@ -317,6 +329,9 @@ public sealed class DeliveryAgent
         public List<FailedRecipient> Deferred { get; } = [];
 
         public string? LastError { get; set; }
+
+        /// <summary>Some destination of this message could not be reached at all (the connection-failure schedule applies).</summary>
+        public bool ConnectionFailed { get; set; }
     }
 
     private readonly record struct Destination(string Connector, string NextHop);

@@ -20,6 +20,9 @@ public sealed record OutboundAttempt
 
     public string? TargetAddress { get; init; }
 
+    /// <summary>No session could be opened (DNS, TCP, TLS policy): the destination, not this message, is the problem.</summary>
+    public bool ConnectionFailed { get; init; }
+
     /// <summary>Every recipient gets the same answer: the attempt failed before the message was offered.</summary>
     public static OutboundAttempt AllRecipients(IEnumerable<string> recipients, OutboundFailure failure)
     {
@@ -32,6 +35,7 @@ public sealed record OutboundAttempt
             Validation = failure.Validation,
             TargetHost = failure.TargetHost,
             TargetAddress = failure.TargetAddress,
+            ConnectionFailed = true,
         };
     }
 }
