@@ -37,6 +37,14 @@ public sealed class DeliveryTestBed : IAsyncDisposable
 
     public FakeTimeProvider Clock { get; } = new(DateTimeOffset.UtcNow);
 
+    /// <summary>A send connector for unreachable.test whose smart host refuses every connection (port 1 on loopback).</summary>
+    public static void AddDeadEndConnector(MailFlowConfiguration configuration)
+    {
+        ArgumentNullException.ThrowIfNull(configuration);
+        configuration.HostsOverride["unreachable.test"] = "127.0.0.1";
+        configuration.SendConnectors.Add(new SendConnector { Name = "Dead end", AddressSpaces = ["unreachable.test"], DNSRoutingEnabled = false, SmartHosts = ["unreachable.test:1"] });
+    }
+
     public MailFlowConfiguration Configuration { get; }
 
     public DataDirectory Data { get; }

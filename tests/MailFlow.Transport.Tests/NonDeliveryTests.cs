@@ -7,19 +7,13 @@ namespace MailFlow.Transport.Tests;
 /// <summary>Expiry, permanent failures and long delays come back to the sender as RFC 3464 reports; the null sender gets none.</summary>
 public sealed class NonDeliveryTests
 {
-    private static void DeadEnd(MailFlowConfiguration c)
-    {
-        c.HostsOverride["unreachable.test"] = "127.0.0.1";
-        c.SendConnectors.Add(new SendConnector { Name = "Dead end", AddressSpaces = ["unreachable.test"], DNSRoutingEnabled = false, SmartHosts = ["unreachable.test:1"] });
-    }
-
     [Fact]
     public async Task An_expired_message_returns_a_4_4_7_NDR_to_the_local_sender()
     {
         await using var bed = new DeliveryTestBed(c =>
         {
             c.Transport.MessageExpirationTimeout = TimeSpan.FromSeconds(30);
-            DeadEnd(c);
+            DeliveryTestBed.AddDeadEndConnector(c);
         });
         bed.Enqueue("alice@domain.com", "bob@unreachable.test", "Subject: will expire\r\nMessage-ID: <exp@domain.com>\r\n\r\nbody\r\n");
 
@@ -85,7 +79,7 @@ public sealed class NonDeliveryTests
             c.Transport.DelayNotificationTimeout = TimeSpan.FromMinutes(20);
             c.Transport.TransientFailureRetryInterval = TimeSpan.FromMinutes(1);
             c.Transport.TransientFailureRetryCount = 1;
-            DeadEnd(c);
+            DeliveryTestBed.AddDeadEndConnector(c);
         });
         bed.Enqueue("alice@domain.com", "bob@unreachable.test", "Subject: slow\r\n\r\nbody\r\n");
 

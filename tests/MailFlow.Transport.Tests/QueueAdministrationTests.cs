@@ -10,16 +10,10 @@ namespace MailFlow.Transport.Tests;
 /// <summary>Get-Queue, Get-Message, Retry-Queue, Suspend/Resume/Remove-Message on a real queue, and connection reuse per destination.</summary>
 public sealed class QueueAdministrationTests
 {
-    private static void DeadEnd(MailFlowConfiguration c)
-    {
-        c.HostsOverride["unreachable.test"] = "127.0.0.1";
-        c.SendConnectors.Add(new SendConnector { Name = "Dead end", AddressSpaces = ["unreachable.test"], DNSRoutingEnabled = false, SmartHosts = ["unreachable.test:1"] });
-    }
-
     [Fact]
     public async Task Get_Queue_shows_Submission_before_the_first_attempt_and_the_connector_queue_in_Retry_after()
     {
-        await using var bed = new DeliveryTestBed(DeadEnd);
+        await using var bed = new DeliveryTestBed(DeliveryTestBed.AddDeadEndConnector);
         bed.Enqueue("alice@domain.com", "bob@unreachable.test", "Subject: one\r\n\r\nbody\r\n");
         bed.Enqueue("carol@domain.com", "dave@unreachable.test", "Subject: two\r\n\r\nbody\r\n");
         bed.Queue.Ingest(bed.Spool, TimeSpan.FromDays(2));
@@ -51,7 +45,7 @@ public sealed class QueueAdministrationTests
     [Fact]
     public async Task A_suspended_message_is_not_attempted_until_it_is_resumed()
     {
-        await using var bed = new DeliveryTestBed(DeadEnd);
+        await using var bed = new DeliveryTestBed(DeliveryTestBed.AddDeadEndConnector);
         var id = bed.Enqueue("alice@domain.com", "bob@unreachable.test", "Subject: held\r\n\r\nbody\r\n");
         bed.Queue.Ingest(bed.Spool, TimeSpan.FromDays(2));
 
@@ -69,7 +63,7 @@ public sealed class QueueAdministrationTests
     [Fact]
     public async Task Remove_Message_WithNDR_returns_it_to_the_sender_and_deletes_the_spool_file()
     {
-        await using var bed = new DeliveryTestBed(DeadEnd);
+        await using var bed = new DeliveryTestBed(DeliveryTestBed.AddDeadEndConnector);
         var withNdr = bed.Enqueue("alice@domain.com", "bob@unreachable.test", "Subject: removed loudly\r\n\r\nbody\r\n");
         var silently = bed.Enqueue("carol@domain.com", "dave@unreachable.test", "Subject: removed quietly\r\n\r\nbody\r\n");
         await bed.Agent.RunOnceAsync();

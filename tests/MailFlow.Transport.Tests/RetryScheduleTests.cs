@@ -10,11 +10,7 @@ public sealed class RetryScheduleTests
     [Fact]
     public async Task An_unreachable_destination_gets_glitch_then_transient_then_connection_failure_retries()
     {
-        await using var bed = new DeliveryTestBed(c =>
-        {
-            c.HostsOverride["unreachable.test"] = "127.0.0.1";
-            c.SendConnectors.Add(new SendConnector { Name = "Dead end", AddressSpaces = ["unreachable.test"], DNSRoutingEnabled = false, SmartHosts = ["unreachable.test:1"] });
-        });
+        await using var bed = new DeliveryTestBed(DeliveryTestBed.AddDeadEndConnector);
         var id = bed.Enqueue("alice@domain.com", "bob@unreachable.test", "Subject: retried\r\n\r\nbody\r\n");
         var waits = new List<TimeSpan>();
 
