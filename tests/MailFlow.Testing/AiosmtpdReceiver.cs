@@ -26,7 +26,7 @@ public sealed class AiosmtpdReceiver : IDisposable
 
     public string Directory { get; }
 
-    public static AiosmtpdReceiver Start(string directory, string? certificatePem = null, string? keyPem = null, string? clientCa = null, bool hide8BitMime = false, bool smtpUtf8 = true, IReadOnlyList<string>? deferRecipients = null)
+    public static AiosmtpdReceiver Start(string directory, string? certificatePem = null, string? keyPem = null, string? clientCa = null, bool hide8BitMime = false, bool smtpUtf8 = true, IReadOnlyList<string>? deferRecipients = null, IReadOnlyList<string>? rejectRecipients = null)
     {
         System.IO.Directory.CreateDirectory(directory);
         var port = Ports.Free();
@@ -64,6 +64,12 @@ public sealed class AiosmtpdReceiver : IDisposable
         foreach (var address in deferRecipients ?? [])
         {
             start.ArgumentList.Add("--defer-rcpt");
+            start.ArgumentList.Add(address);
+        }
+
+        foreach (var address in rejectRecipients ?? [])
+        {
+            start.ArgumentList.Add("--reject-rcpt");
             start.ArgumentList.Add(address);
         }
 

@@ -14,15 +14,18 @@ from aiosmtpd.controller import Controller
 
 
 class Recorder:
-    def __init__(self, out, hide_8bitmime, defer_rcpt):
+    def __init__(self, out, hide_8bitmime, defer_rcpt, reject_rcpt):
         self.out = out
         self.hide_8bitmime = hide_8bitmime
         self.defer_rcpt = defer_rcpt
+        self.reject_rcpt = reject_rcpt
         self.count = 0
 
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
         if address in self.defer_rcpt:
             return "451 4.3.0 Mailbox temporarily unavailable"
+        if address in self.reject_rcpt:
+            return "550 5.1.1 User unknown"
         envelope.rcpt_tos.append(address)
         return "250 OK"
 
@@ -66,6 +69,7 @@ def main():
     parser.add_argument("--client-ca", help="request a client certificate and verify it against this CA")
     parser.add_argument("--hide-8bitmime", action="store_true")
     parser.add_argument("--defer-rcpt", action="append", default=[], help="answer RCPT TO for this address with 451")
+    parser.add_argument("--reject-rcpt", action="append", default=[], help="answer RCPT TO for this address with 550")
     parser.add_argument("--no-smtputf8", action="store_true", help="aiosmtpd's Controller offers SMTPUTF8 unless told not to")
     args = parser.parse_args()
 
@@ -76,7 +80,7 @@ def main():
         if args.client_ca:
             tls.load_verify_locations(args.client_ca)
             tls.verify_mode = ssl.CERT_OPTIONAL
-    controller = Controller(Recorder(args.out, args.hide_8bitmime, args.defer_rcpt), hostname="127.0.0.1", port=args.port,
+    controller = Controller(Recorder(args.out, args.hide_8bitmime, args.defer_rcpt, args.reject_rcpt), hostname="127.0.0.1", port=args.port,
                             tls_context=tls, require_starttls=False, decode_data=False,
                             enable_SMTPUTF8=not args.no_smtputf8)
     controller.start()

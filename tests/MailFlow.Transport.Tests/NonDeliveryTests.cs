@@ -1,5 +1,7 @@
+using System.Text;
 using MailFlow.Configuration.Model;
 using MailFlow.Queue;
+using MailFlow.Testing;
 using MimeKit;
 
 namespace MailFlow.Transport.Tests;
@@ -56,6 +58,53 @@ public sealed class NonDeliveryTests
         Assert.Equal("5.4.4", status.StatusGroups[1]["Status"]);
         Assert.Equal(3, bed.Queue.All().Count); // two originals and exactly one NDR
         Assert.All(bed.Queue.All(), m => Assert.NotEqual(MessageState.Retry, m.State));
+    }
+
+    [Fact]
+    public async Task One_message_to_three_remote_recipients_is_sent_failed_and_deferred_recipient_by_recipient()
+    {
+        var received = Path.Combine(Path.GetTempPath(), "mailflow-tests", Guid.NewGuid().ToString("N"));
+        using var receiver = AiosmtpdReceiver.Start(received, deferRecipients: ["busy@sink.test"], rejectRecipients: ["gone@sink.test"]);
+        try
+        {
+            await using var bed = new DeliveryTestBed(c => c.SendConnectors.Add(new SendConnector
+            {
+                Name = "Sink", AddressSpaces = ["sink.test"], DNSRoutingEnabled = false, SmartHosts = [$"127.0.0.1:{receiver.Port}"],
+            }));
+            using (var transaction = bed.Spool.Begin(new SpooledEnvelope
+            {
+                Id = Guid.CreateVersion7().ToString("N"), InternalId = 7, ReceivedUtc = bed.Clock.GetUtcNow(), ConnectorId = "test", SessionId = "0",
+                ClientAddress = "127.0.0.1", ClientHelo = "test", MailFrom = "alice@domain.com",
+                Recipients = [new SpooledRecipient("ok@sink.test"), new SpooledRecipient("gone@sink.test"), new SpooledRecipient("busy@sink.test")],
+            }))
+            {
+                transaction.Write(Encoding.ASCII.GetBytes("Subject: three fates\r\n\r\nbody\r\n"));
+                transaction.Commit();
+            }
+
+            await bed.Agent.RunOnceAsync(); // ok delivered, gone failed (NDR queued), busy deferred
+            await bed.Agent.RunOnceAsync(); // the NDR reaches alice's mailbox
+
+            Assert.Equal(["ok@sink.test"], Assert.Single(receiver.Messages()).Recipients);
+            var original = bed.Queue.All().Single(m => m.MailFrom == "alice@domain.com");
+            Assert.Equal(MessageState.Retry, original.State);
+            Assert.Equal(
+                ["busy@sink.test Pending 451 4.3.0 Mailbox temporarily unavailable", "gone@sink.test Failed 550 5.1.1 User unknown", "ok@sink.test Delivered 250 2.0.0 Ok: queued as 1"],
+                original.Recipients.Select(r => $"{r.Address} {r.State} {r.LastStatus}"));
+            var ndr = bed.SingleReport("domain.com", "alice");
+            var status = Assert.IsType<MessageDeliveryStatus>(Assert.IsType<MultipartReport>(ndr.Body)[1]);
+            Assert.Equal(2, status.StatusGroups.Count); // per-message group and gone@ only
+            Assert.Equal("rfc822; gone@sink.test", status.StatusGroups[1]["Final-Recipient"]);
+            Assert.Equal("5.1.1", status.StatusGroups[1]["Status"]);
+            var log = await bed.TrackingLogAsync();
+            Assert.Contains(",SEND,", log, StringComparison.Ordinal);
+            Assert.Contains(",FAIL,", log, StringComparison.Ordinal);
+            Assert.Contains(",DEFER,", log, StringComparison.Ordinal);
+        }
+        finally
+        {
+            Directory.Delete(received, recursive: true);
+        }
     }
 
     [Fact]

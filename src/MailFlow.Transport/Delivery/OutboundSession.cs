@@ -68,8 +68,9 @@ public sealed class OutboundSession : IAsyncDisposable
 
         try
         {
+            // MailKit returns the text of the final reply and throws for anything but 250, so the code is 250.
             var reply = await client.SendAsync(FormatOptions.Default, message, Mailbox(envelope.MailFrom), recipients.Select(Mailbox), cancellationToken);
-            return Outcomes(recipients, new RecipientOutcome(true, true, reply), null);
+            return Outcomes(recipients, new RecipientOutcome(true, true, "250 " + reply), null);
         }
         catch (NoRecipientsAcceptedException)
         {
