@@ -49,6 +49,8 @@ public static class MailFlowCli
         root.Subcommands.Add(TrustCommand.Build(wrap));
         root.Subcommands.Add(UserCommand.Build(wrap));
         root.Subcommands.Add(ServeCommand.Build(wrap));
+        root.Subcommands.Add(ServiceCommand.Build(wrap));
+        root.Subcommands.Add(QueueCommand.Build(wrap));
         return root;
     }
 

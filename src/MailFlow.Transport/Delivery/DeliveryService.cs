@@ -3,10 +3,13 @@ namespace MailFlow.Transport.Delivery;
 /// <summary>Runs the delivery agent in the background: every <c>interval</c>, and at once when nudged after an acceptance.</summary>
 public sealed class DeliveryService : IAsyncDisposable
 {
+    /// <summary>How long a stop waits for the pass in progress before cancelling its network operations.</summary>
+    private static readonly TimeSpan PassGrace = TimeSpan.FromSeconds(30);
     private readonly DeliveryAgent agent;
     private readonly CancellationTokenSource stopping = new();
     private readonly SemaphoreSlim nudge = new(0, 1);
     private readonly Task loop;
+    private volatile bool stopRequested;
 
     public DeliveryService(DeliveryAgent agent, TimeSpan interval, Action<Exception>? onError = null)
     {
@@ -30,9 +33,19 @@ public sealed class DeliveryService : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// Lets the pass in progress finish (so every recipient it handled has its outcome written), then
+    /// stops; after <see cref="PassGrace"/> the pass is cancelled instead.
+    /// </summary>
     public async ValueTask DisposeAsync()
     {
-        await stopping.CancelAsync();
+        stopRequested = true;
+        Nudge();
+        if (!loop.Wait(PassGrace))
+        {
+            await stopping.CancelAsync();
+        }
+
         await loop.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
         stopping.Dispose();
         nudge.Dispose();
@@ -40,12 +53,15 @@ public sealed class DeliveryService : IAsyncDisposable
 
     private async Task RunAsync(TimeSpan interval, Action<Exception>? onError)
     {
-        while (!stopping.IsCancellationRequested)
+        while (!stopRequested)
         {
             try
             {
                 await agent.RunOnceAsync(stopping.Token);
-                await nudge.WaitAsync(interval, stopping.Token);
+                if (!stopRequested)
+                {
+                    await nudge.WaitAsync(interval, stopping.Token);
+                }
             }
             catch (OperationCanceledException) when (stopping.IsCancellationRequested)
             {

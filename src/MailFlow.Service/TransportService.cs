@@ -1,0 +1,239 @@
+using MailFlow.Certificates.Store;
+using MailFlow.Configuration.Model;
+using MailFlow.Logs;
+using MailFlow.Management;
+using MailFlow.Management.Control;
+using MailFlow.Queue;
+using MailFlow.Smtp.Server;
+using MailFlow.Transport.Administration;
+using MailFlow.Transport.Delivery;
+
+namespace MailFlow.Service;
+
+/// <summary>
+/// The whole transport of one data directory: receive connectors, the queue and delivery. A restart
+/// ("bouncing transport") stops accepting, lets open sessions finish (bounded), lets the delivery pass
+/// in progress finish, then re-reads configuration and certificates, recomputes every connector's
+/// certificate decision and starts again. Queue and spool stay on disk throughout, so nothing
+/// acknowledged is at risk.
+/// </summary>
+public sealed class TransportService : IAsyncDisposable
+{
+    private readonly ServerAdministration administration;
+    private readonly TimeSpan drain;
+    private readonly int? lowestBindablePort;
+    private readonly SemaphoreSlim lifecycle = new(1, 1);
+    private Running? current;
+
+    private TransportService(ServerAdministration administration, TimeSpan drain, int? lowestBindablePort)
+    {
+        this.administration = administration;
+        this.drain = drain;
+        this.lowestBindablePort = lowestBindablePort;
+        StartedUtc = administration.Now;
+    }
+
+    public DateTimeOffset StartedUtc { get; }
+
+    public DateTimeOffset LastRestartUtc { get; private set; }
+
+    public int Restarts { get; private set; }
+
+    /// <summary>Warnings and notes to show the admin (certificate store problems, abandoned staging files, delivery errors).</summary>
+    public event Action<string>? Note;
+
+    /// <summary>The receive side as it runs now (listeners, connectors and their certificate decisions).</summary>
+    public ReceiveService Receive => (current ?? throw new InvalidOperationException("not started")).Receive;
+
+    public string SendProtocolLogDirectory => (current ?? throw new InvalidOperationException("not started")).SendLogDirectory;
+
+    public static TransportService Start(ServerAdministration administration, TimeSpan drain, int? lowestBindablePort = null, Action<string>? note = null)
+    {
+        ArgumentNullException.ThrowIfNull(administration);
+        var service = new TransportService(administration, drain, lowestBindablePort);
+        if (note is not null)
+        {
+            service.Note += note;
+        }
+
+        service.current = service.Launch();
+        service.LastRestartUtc = service.StartedUtc;
+        return service;
+    }
+
+    /// <summary>Bounces the transport; configuration or certificate errors leave the old configuration out of service and are reported.</summary>
+    public async Task RestartAsync()
+    {
+        await lifecycle.WaitAsync();
+        try
+        {
+            var old = current;
+            current = null;
+            if (old is not null)
+            {
+                await old.StopAsync(drain);
+            }
+
+            try
+            {
+                current = Launch();
+            }
+            catch (Exception ex) when (ex is Core.Errors.MailFlowException or IOException && old is not null)
+            {
+                // A broken edit must not leave the server deaf: run on with what ran before, and say why.
+                current = Launch(old!.Configuration);
+                throw new Core.Errors.MailFlowException($"restart refused, still running configuration revision {old.Configuration.Revision}: {ex.Message}", ex);
+            }
+
+            Restarts++;
+            LastRestartUtc = administration.Now;
+        }
+        finally
+        {
+            lifecycle.Release();
+        }
+    }
+
+    public async Task StopAsync()
+    {
+        await lifecycle.WaitAsync();
+        try
+        {
+            if (current is { } running)
+            {
+                current = null;
+                await running.StopAsync(drain);
+            }
+        }
+        finally
+        {
+            lifecycle.Release();
+        }
+    }
+
+    public ServiceStatus Status()
+    {
+        var running = current;
+        var configuration = running?.Configuration ?? administration.Configuration.Load();
+        using var queue = new QueueDatabase(administration.Data.Queue);
+        var counts = queue.All().Where(m => m.State is not (MessageState.Delivered or MessageState.Failed))
+            .GroupBy(m => m.State.ToString()).ToDictionary(g => g.Key, g => g.Count());
+        var listeners = running is null ? [] : running.Receive.Server.Listeners
+            .SelectMany(l => l.Connectors.Select(c => (l.Endpoint, Connector: c)))
+            .Select(x =>
+            {
+                var chosen = running.Receive.Server.Connectors.First(c => c.Identity == x.Connector).Decision.Certificate;
+                return new ListenerStatus(x.Endpoint.ToString(), x.Connector, chosen?.Thumbprint, chosen?.Subject);
+            })
+            .ToList();
+        return new ServiceStatus
+        {
+            Server = configuration.Server.Name,
+            ProcessId = Environment.ProcessId,
+            StartedUtc = StartedUtc,
+            LastRestartUtc = LastRestartUtc,
+            Restarts = Restarts,
+            ConfigurationRevision = configuration.Revision,
+            ActiveSessions = running?.Receive.Server.ActiveSessions ?? 0,
+            Listeners = listeners,
+            Queue = counts,
+        };
+    }
+
+    /// <summary>Runs a queue operation against the live queue, with the service's tracking log; the delivery loop is nudged afterwards.</summary>
+    public T Queue<T>(Func<QueueAdministration, T> action)
+    {
+        ArgumentNullException.ThrowIfNull(action);
+        var running = current ?? throw new Core.Errors.MailFlowException("the transport is restarting; try again in a moment");
+        using var queue = new QueueDatabase(administration.Data.Queue);
+        var tracking = running.Receive.Context.Tracking;
+        var notifier = new SenderNotifier(running.Receive.Context.Spool, tracking, running.Configuration.Server.Fqdn);
+        var result = action(new QueueAdministration(running.Configuration.Server.Name, queue, notifier, tracking, administration.Time));
+        running.Delivery.Nudge();
+        return result;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await StopAsync();
+        lifecycle.Dispose();
+    }
+
+    private Running Launch(MailFlowConfiguration? configuration = null)
+    {
+        configuration ??= administration.Configuration.Load();
+        var inventory = administration.CertificateStore.List();
+        foreach (var problem in inventory.Problems)
+        {
+            Note?.Invoke($"warning: {problem}");
+        }
+
+        var receive = ReceiveService.Start(administration.Data, configuration, inventory.Certificates, administration.Time, lowestBindablePort);
+        if (receive.AbandonedStagingFiles > 0)
+        {
+            Note?.Invoke($"deleted {receive.AbandonedStagingFiles} unacknowledged partial message(s) left by an earlier stop");
+        }
+
+        try
+        {
+            return Running.Start(administration, configuration, inventory.Certificates, receive, message => Note?.Invoke(message));
+        }
+        catch
+        {
+            receive.DisposeAsync().AsTask().GetAwaiter().GetResult();
+            throw;
+        }
+    }
+
+    /// <summary>One configuration's worth of running parts; a restart replaces it whole.</summary>
+    private sealed class Running
+    {
+        private Running(MailFlowConfiguration configuration, ReceiveService receive, QueueDatabase queue, ExchangeLogWriter sendLog, DeliveryService delivery)
+        {
+            Configuration = configuration;
+            Receive = receive;
+            Queue = queue;
+            SendLog = sendLog;
+            Delivery = delivery;
+        }
+
+        public MailFlowConfiguration Configuration { get; }
+
+        public ReceiveService Receive { get; }
+
+        public QueueDatabase Queue { get; }
+
+        public ExchangeLogWriter SendLog { get; }
+
+        public DeliveryService Delivery { get; }
+
+        public string SendLogDirectory => SendLog.Directory;
+
+        public static Running Start(ServerAdministration administration, MailFlowConfiguration configuration, IReadOnlyList<ExchangeCertificate> certificates, ReceiveService receive, Action<string> note)
+        {
+            var transport = configuration.Transport;
+            var sendLogDirectory = Path.IsPathRooted(transport.SendProtocolLogPath) ? transport.SendProtocolLogPath : Path.Combine(administration.Data.Root, transport.SendProtocolLogPath);
+            var sendLog = new ExchangeLogWriter(sendLogDirectory, ExchangeLogFormat.SmtpSend,
+                new LogRotation(transport.ProtocolLogMaxFileSize, transport.ProtocolLogMaxDirectorySize, transport.ProtocolLogMaxAge), administration.Time);
+            var queue = new QueueDatabase(administration.Data.Queue);
+            var agent = new DeliveryAgent(configuration, queue, receive.Context.Spool,
+                new MaildirDelivery(administration.Data.Mailboxes, configuration.Server.Fqdn, administration.Time),
+                new OutboundDelivery(configuration, administration.LoadTrustAnchors(configuration), ReasonFormat.Brace, administration.Time,
+                    new ProtocolLog(sendLog, transport.ProtocolLogCertificateFormat, administration.Time), certificates),
+                receive.Context.Tracking, administration.Time);
+            var delivery = new DeliveryService(agent, TimeSpan.FromSeconds(5), ex => note($"delivery: {ex.Message}"));
+            receive.Context.MessageAccepted += delivery.Nudge;
+            return new Running(configuration, receive, queue, sendLog, delivery);
+        }
+
+        /// <summary>Receive first (no new messages), then the delivery pass in progress, then logs and the queue database.</summary>
+        public async Task StopAsync(TimeSpan drain)
+        {
+            await Receive.StopAsync(drain);
+            await Delivery.DisposeAsync();
+            await SendLog.DisposeAsync();
+            await Receive.DisposeAsync();
+            Queue.Dispose();
+        }
+    }
+}
