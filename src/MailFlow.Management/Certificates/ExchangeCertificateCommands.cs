@@ -168,6 +168,36 @@ public sealed class ExchangeCertificateCommands
         }
     }
 
+    /// <summary>
+    /// A TlsCertificateName being set must name a certificate in the store that has its private key:
+    /// otherwise the connector would silently lose STARTTLS (event 12014) or fail every handshake. Called
+    /// by Set-/New-ReceiveConnector and Set-/New-SendConnector before anything is saved.
+    /// </summary>
+    internal static void EnsurePresentable(ServerAdministration administration, IReadOnlyDictionary<string, string?> parameters, string cmdlet)
+    {
+        var value = parameters.FirstOrDefault(p => p.Key.TrimStart('-').Equals("TlsCertificateName", StringComparison.OrdinalIgnoreCase)).Value;
+        if (Parameters.ParameterValue.IsNull(value))
+        {
+            return;
+        }
+
+        if (!SmtpX509Identifier.TryParse(value, out _, out var error))
+        {
+            throw new MailFlowException($"{cmdlet} -TlsCertificateName \"{value}\": {error}", MailFlowErrorKind.InvalidArgument);
+        }
+
+        var named = administration.CertificateStore.List().Certificates.Where(c => Names(value, c)).ToList();
+        if (named.Count == 0)
+        {
+            throw new MailFlowException($"{cmdlet} -TlsCertificateName \"{value}\": no certificate in the store has that issuer and subject (Get-ExchangeCertificate lists them)", MailFlowErrorKind.NotFound);
+        }
+
+        if (!named.Any(c => c.HasPrivateKey))
+        {
+            throw new MailFlowException($"{cmdlet} -TlsCertificateName \"{value}\": certificate {named[0].Thumbprint} has no private key, so it cannot be presented for TLS; import it with its key", MailFlowErrorKind.InvalidArgument);
+        }
+    }
+
     private static bool Names(string? tlsCertificateName, ExchangeCertificate certificate) =>
         SmtpX509Identifier.TryParse(tlsCertificateName, out var id, out _) && id!.Matches(certificate.Certificate);
 

@@ -43,6 +43,7 @@ public sealed class ReceiveConnectorCommands
     public ReceiveConnector New(string name, TransportRole role, IReadOnlyDictionary<string, string?> parameters)
     {
         ArgumentNullException.ThrowIfNull(parameters);
+        ExchangeCertificateCommands.EnsurePresentable(administration, parameters, "New-ReceiveConnector");
         var saved = administration.Configuration.Update(configuration =>
         {
             if (configuration.FindReceiveConnector(name) is not null)
@@ -67,6 +68,7 @@ public sealed class ReceiveConnectorCommands
     public ReceiveConnector Set(string identity, IReadOnlyDictionary<string, string?> parameters)
     {
         ArgumentNullException.ThrowIfNull(parameters);
+        ExchangeCertificateCommands.EnsurePresentable(administration, parameters, "Set-ReceiveConnector");
         string? newName = null;
         var saved = administration.Configuration.Update(configuration =>
         {

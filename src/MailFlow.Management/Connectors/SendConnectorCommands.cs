@@ -2,6 +2,8 @@ using MailFlow.Configuration.Model;
 using MailFlow.Core.Errors;
 using MailFlow.Management.Parameters;
 
+using MailFlow.Management.Certificates;
+
 namespace MailFlow.Management.Connectors;
 
 /// <summary>Get-/New-/Set-/Remove-SendConnector.</summary>
@@ -32,6 +34,7 @@ public sealed class SendConnectorCommands
     public SendConnector New(string name, IReadOnlyDictionary<string, string?> parameters)
     {
         ArgumentNullException.ThrowIfNull(parameters);
+        ExchangeCertificateCommands.EnsurePresentable(administration, parameters, "New-SendConnector");
         var saved = administration.Configuration.Update(configuration =>
         {
             if (configuration.FindSendConnector(name) is not null)
@@ -49,6 +52,7 @@ public sealed class SendConnectorCommands
     public SendConnector Set(string identity, IReadOnlyDictionary<string, string?> parameters)
     {
         ArgumentNullException.ThrowIfNull(parameters);
+        ExchangeCertificateCommands.EnsurePresentable(administration, parameters, "Set-SendConnector");
         string? newName = null;
         var saved = administration.Configuration.Update(configuration =>
         {
