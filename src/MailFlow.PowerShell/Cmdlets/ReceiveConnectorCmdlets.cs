@@ -1,0 +1,91 @@
+using System.Management.Automation;
+using MailFlow.Configuration.Model;
+using MailFlow.Management.Connectors;
+
+namespace MailFlow.PowerShell.Cmdlets;
+
+/// <summary>Get-ReceiveConnector [[-Identity] SERVER\Name].</summary>
+[Cmdlet(VerbsCommon.Get, "ReceiveConnector")]
+[OutputType(typeof(ReceiveConnector))]
+public sealed class GetReceiveConnectorCommand : MailFlowCmdlet
+{
+    [Parameter(Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
+    public string? Identity { get; set; }
+
+    protected override object? ErrorTarget => Identity;
+
+    internal static PSObject Present(ReceiveConnectorCommands commands, ReceiveConnector connector) =>
+        Output(connector, "MailFlow.ReceiveConnector", commands.IdentityOf(connector));
+
+    protected override void Process()
+    {
+        var commands = new ReceiveConnectorCommands(Administration);
+        var connectors = Identity is null ? commands.Get() : [commands.Get(Identity)];
+        foreach (var connector in connectors)
+        {
+            WriteObject(Present(commands, connector));
+        }
+    }
+}
+
+/// <summary>Set-ReceiveConnector -Identity … with every ReceiveConnector property as a parameter (-TlsCertificateName, -Fqdn, -Bindings, …).</summary>
+[Cmdlet(VerbsCommon.Set, "ReceiveConnector", SupportsShouldProcess = true)]
+public sealed class SetReceiveConnectorCommand : ObjectParametersCmdlet
+{
+    [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
+    public string Identity { get; set; } = string.Empty;
+
+    protected override IReadOnlyList<string> Settable => ReceiveConnectorCommands.SettableParameters;
+
+    protected override object? ErrorTarget => Identity;
+
+    protected override void Process()
+    {
+        var parameters = BoundObjectParameters();
+        if (ShouldProcess(Identity, "Set-ReceiveConnector " + string.Join(" ", parameters.Select(p => $"-{p.Key} {p.Value ?? "$null"}"))))
+        {
+            new ReceiveConnectorCommands(Administration).Set(Identity, parameters);
+        }
+    }
+}
+
+/// <summary>New-ReceiveConnector -Name … -Bindings … [-TransportRole FrontendTransport|HubTransport].</summary>
+[Cmdlet(VerbsCommon.New, "ReceiveConnector", SupportsShouldProcess = true)]
+public sealed class NewReceiveConnectorCommand : ObjectParametersCmdlet
+{
+    [Parameter(Mandatory = true, Position = 0)]
+    public string Name { get; set; } = string.Empty;
+
+    [Parameter]
+    public TransportRole TransportRole { get; set; } = TransportRole.FrontendTransport;
+
+    protected override IReadOnlyList<string> Settable => ReceiveConnectorCommands.SettableParameters;
+
+    protected override object? ErrorTarget => Name;
+
+    protected override void Process()
+    {
+        if (ShouldProcess(Name, "New-ReceiveConnector"))
+        {
+            var commands = new ReceiveConnectorCommands(Administration);
+            WriteObject(GetReceiveConnectorCommand.Present(commands, commands.New(Name, TransportRole, BoundObjectParameters())));
+        }
+    }
+}
+
+[Cmdlet(VerbsCommon.Remove, "ReceiveConnector", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium)]
+public sealed class RemoveReceiveConnectorCommand : MailFlowCmdlet
+{
+    [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
+    public string Identity { get; set; } = string.Empty;
+
+    protected override object? ErrorTarget => Identity;
+
+    protected override void Process()
+    {
+        if (ShouldProcess(Identity, "Remove-ReceiveConnector"))
+        {
+            new ReceiveConnectorCommands(Administration).Remove(Identity);
+        }
+    }
+}

@@ -1,0 +1,96 @@
+using System.Management.Automation;
+using MailFlow.Logs.Reading;
+using MailFlow.Management.Control;
+using MailFlow.Management.Transport;
+
+namespace MailFlow.PowerShell.Cmdlets;
+
+/// <summary>Get-TransportService: retry, expiry, connection limits and log settings, with the server's name as Identity.</summary>
+[Cmdlet(VerbsCommon.Get, "TransportService")]
+public sealed class GetTransportServiceCommand : MailFlowCmdlet
+{
+    [Parameter(Position = 0)]
+    public string? Identity { get; set; }
+
+    protected override void Process()
+    {
+        var (identity, settings) = new TransportServiceCommands(Administration).Get();
+        var output = Output(settings, "MailFlow.TransportService", identity);
+        output.Properties.Add(new PSNoteProperty("Name", identity));
+        WriteObject(output);
+    }
+}
+
+/// <summary>Set-TransportService with every setting as a parameter (-MessageExpirationTimeout 1.00:00:00, …); effective at the next restart.</summary>
+[Cmdlet(VerbsCommon.Set, "TransportService", SupportsShouldProcess = true)]
+public sealed class SetTransportServiceCommand : ObjectParametersCmdlet
+{
+    [Parameter(Position = 0, ValueFromPipelineByPropertyName = true)]
+    public string? Identity { get; set; }
+
+    protected override IReadOnlyList<string> Settable => TransportServiceCommands.SettableParameters;
+
+    protected override void Process()
+    {
+        if (ShouldProcess(Identity ?? "this server", "Set-TransportService"))
+        {
+            new TransportServiceCommands(Administration).Set(BoundObjectParameters());
+        }
+    }
+}
+
+/// <summary>
+/// Restart-TransportService: the running `mailflow serve` re-reads configuration and certificates and
+/// recomputes every connector's certificate — what "restart the transport service" does on Exchange.
+/// </summary>
+[Cmdlet(VerbsLifecycle.Restart, "TransportService", SupportsShouldProcess = true)]
+public sealed class RestartTransportServiceCommand : MailFlowCmdlet
+{
+    [Parameter(Position = 0)]
+    public string? Identity { get; set; }
+
+    protected override void Process()
+    {
+        if (ShouldProcess(Identity ?? "this server", "Restart-TransportService"))
+        {
+            WriteObject(Output(new ServiceCommands(Administration).Restart(), "MailFlow.ServiceStatus"));
+        }
+    }
+}
+
+/// <summary>Get-MessageTrackingLog [-Sender] [-Recipients] [-MessageId] [-EventId] [-Start] [-End] [-ResultSize].</summary>
+[Cmdlet(VerbsCommon.Get, "MessageTrackingLog")]
+[OutputType(typeof(MessageTrackingLogEntry))]
+public sealed class GetMessageTrackingLogCommand : MailFlowCmdlet
+{
+    [Parameter]
+    public string? Sender { get; set; }
+
+    [Parameter]
+    public string[] Recipients { get; set; } = [];
+
+    [Parameter]
+    public string? MessageId { get; set; }
+
+    [Parameter]
+    public string? EventId { get; set; }
+
+    [Parameter]
+    public DateTime? Start { get; set; }
+
+    [Parameter]
+    public DateTime? End { get; set; }
+
+    /// <summary>Exchange's default is 1000; "Unlimited" is any larger number here.</summary>
+    [Parameter]
+    public int ResultSize { get; set; } = 1000;
+
+    protected override void Process()
+    {
+        var filter = new MessageTrackingFilter { Sender = Sender, Recipients = Recipients, MessageId = MessageId, EventId = EventId, Start = Start, End = End };
+        foreach (var entry in new TransportServiceCommands(Administration).SearchTrackingLog(filter).Take(ResultSize))
+        {
+            WriteObject(Output(entry, "MailFlow.MessageTrackingLogEntry"));
+        }
+    }
+}
