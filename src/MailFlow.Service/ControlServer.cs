@@ -137,6 +137,10 @@ public sealed class ControlServer : IAsyncDisposable
         {
             return Failure(ex.Message, ex.Kind);
         }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or InvalidOperationException or Microsoft.Data.Sqlite.SqliteException)
+        {
+            return Failure($"{request?.Operation} failed: {ex.Message}", MailFlowErrorKind.OperationFailed);
+        }
     }
 
     private async Task<ControlResponse> RestartAsync()
