@@ -51,6 +51,8 @@ public static class MailFlowCli
         root.Subcommands.Add(ServeCommand.Build(wrap));
         root.Subcommands.Add(ServiceCommand.Build(wrap));
         root.Subcommands.Add(QueueCommand.Build(wrap));
+        root.Subcommands.Add(TransportCommand.Build(wrap));
+        root.Subcommands.Add(TransportCommand.BuildTrack(wrap));
         return root;
     }
 

@@ -1,4 +1,6 @@
 using System.CommandLine;
+using System.Text;
+using MailFlow.Management.Parameters;
 
 namespace MailFlow.Cli.Commands;
 
@@ -17,5 +19,45 @@ internal static class CommonCommands
             return MailFlowCli.Success;
         }));
         return command;
+    }
+
+    /// <summary>One option per Exchange parameter: <c>--TlsCertificateName</c>, also spelled <c>--tls-certificate-name</c>.</summary>
+    public static List<Option<string>> ParameterOptions<T>(IEnumerable<string> parameters) =>
+        parameters.Select(p => new Option<string>("--" + p, "--" + Kebab(p)) { Description = ObjectParameters.Hint<T>(p) }).ToList();
+
+    public static Dictionary<string, string?> Collect(ParseResult parse, IEnumerable<Option<string>> options) =>
+        options.Where(o => parse.GetResult(o) is not null)
+            .ToDictionary(o => o.Name.TrimStart('-'), o => (string?)parse.GetValue(o), StringComparer.OrdinalIgnoreCase);
+
+    public static void WriteView(CommandContext context, IReadOnlyList<KeyValuePair<string, string>> view)
+    {
+        if (context.Output.Json)
+        {
+            context.Output.WriteJson(Dictionary(view));
+        }
+        else
+        {
+            context.Output.WriteFormatList(view);
+        }
+    }
+
+    public static Dictionary<string, string> Dictionary(IReadOnlyList<KeyValuePair<string, string>> view) => view.ToDictionary(p => p.Key, p => p.Value);
+
+    public static string Kebab(string pascal)
+    {
+        var builder = new StringBuilder();
+        for (var i = 0; i < pascal.Length; i++)
+        {
+            var c = pascal[i];
+            var boundary = i > 0 && char.IsUpper(c) && (char.IsLower(pascal[i - 1]) || (i + 1 < pascal.Length && char.IsLower(pascal[i + 1])));
+            if (boundary)
+            {
+                builder.Append('-');
+            }
+
+            builder.Append(char.ToLowerInvariant(c));
+        }
+
+        return builder.ToString();
     }
 }

@@ -1,9 +1,7 @@
 using System.CommandLine;
-using System.Text;
 using MailFlow.Configuration.Listening;
 using MailFlow.Configuration.Model;
 using MailFlow.Management.Connectors;
-using MailFlow.Management.Parameters;
 
 namespace MailFlow.Cli.Commands;
 
@@ -39,7 +37,7 @@ internal static class ConnectorCommand
             var configuration = context.Administration.Configuration.Load();
             if (context.Output.Json)
             {
-                context.Output.WriteJson(configuration.ReceiveConnectors.Select(c => Dictionary(commands.View(c))));
+                context.Output.WriteJson(configuration.ReceiveConnectors.Select(c => CommonCommands.Dictionary(commands.View(c))));
                 return MailFlowCli.Success;
             }
 
@@ -55,32 +53,32 @@ internal static class ConnectorCommand
         show.SetAction(wrap(context =>
         {
             var commands = new ReceiveConnectorCommands(context.Administration);
-            WriteView(context, commands.View(commands.Get(context.Parse.GetValue(identity)!)));
+            CommonCommands.WriteView(context, commands.View(commands.Get(context.Parse.GetValue(identity)!)));
             return MailFlowCli.Success;
         }));
 
         var setIdentity = new Argument<string>("identity") { Description = "\"SERVER\\Name\" or the bare connector name" };
-        var setOptions = ParameterOptions<ReceiveConnector>(ReceiveConnectorCommands.SettableParameters);
+        var setOptions = CommonCommands.ParameterOptions<ReceiveConnector>(ReceiveConnectorCommands.SettableParameters);
         var set = new Command("set", "Set-ReceiveConnector <identity> -Parameter value …  (values as in the Exchange shell: $null, $true, 36MB, 00:10:00, \"Tls, BasicAuth\")") { setIdentity };
         setOptions.ForEach(set.Options.Add);
         set.SetAction(wrap(context =>
         {
             var commands = new ReceiveConnectorCommands(context.Administration);
-            var changed = commands.Set(context.Parse.GetValue(setIdentity)!, Collect(context.Parse, setOptions));
+            var changed = commands.Set(context.Parse.GetValue(setIdentity)!, CommonCommands.Collect(context.Parse, setOptions));
             context.Output.Out.WriteLine($"Updated {commands.IdentityOf(changed)}.");
-            context.Output.Note("changes to certificates and bindings take effect when the transport restarts (stop and start 'mailflow serve')");
+            context.Output.Note("changes to certificates and bindings take effect when the transport restarts (mailflow service restart)");
             return MailFlowCli.Success;
         }));
 
         var name = new Argument<string>("name");
         var role = new Option<TransportRole>("--TransportRole", "--transport-role") { DefaultValueFactory = _ => TransportRole.FrontendTransport };
-        var newOptions = ParameterOptions<ReceiveConnector>(ReceiveConnectorCommands.SettableParameters.Where(p => p != nameof(ReceiveConnector.Name)));
+        var newOptions = CommonCommands.ParameterOptions<ReceiveConnector>(ReceiveConnectorCommands.SettableParameters.Where(p => p != nameof(ReceiveConnector.Name)));
         var create = new Command("new", "New-ReceiveConnector <name> -Bindings addr:port [-Parameter value …]") { name, role };
         newOptions.ForEach(create.Options.Add);
         create.SetAction(wrap(context =>
         {
             var commands = new ReceiveConnectorCommands(context.Administration);
-            var parameters = Collect(context.Parse, newOptions);
+            var parameters = CommonCommands.Collect(context.Parse, newOptions);
             if (!parameters.ContainsKey(nameof(ReceiveConnector.Bindings)))
             {
                 throw new Core.Errors.MailFlowException("New-ReceiveConnector needs --Bindings (e.g. --Bindings 0.0.0.0:2526)", Core.Errors.MailFlowErrorKind.InvalidArgument);
@@ -112,7 +110,7 @@ internal static class ConnectorCommand
             var connectors = commands.Get();
             if (context.Output.Json)
             {
-                context.Output.WriteJson(connectors.Select(c => Dictionary(commands.View(c))));
+                context.Output.WriteJson(connectors.Select(c => CommonCommands.Dictionary(commands.View(c))));
                 return MailFlowCli.Success;
             }
 
@@ -127,28 +125,28 @@ internal static class ConnectorCommand
         show.SetAction(wrap(context =>
         {
             var commands = new SendConnectorCommands(context.Administration);
-            WriteView(context, commands.View(commands.Get(context.Parse.GetValue(identity)!)));
+            CommonCommands.WriteView(context, commands.View(commands.Get(context.Parse.GetValue(identity)!)));
             return MailFlowCli.Success;
         }));
 
         var setIdentity = new Argument<string>("identity");
-        var setOptions = ParameterOptions<SendConnector>(SendConnectorCommands.SettableParameters);
+        var setOptions = CommonCommands.ParameterOptions<SendConnector>(SendConnectorCommands.SettableParameters);
         var set = new Command("set", "Set-SendConnector <identity> -Parameter value …") { setIdentity };
         setOptions.ForEach(set.Options.Add);
         set.SetAction(wrap(context =>
         {
-            var changed = new SendConnectorCommands(context.Administration).Set(context.Parse.GetValue(setIdentity)!, Collect(context.Parse, setOptions));
+            var changed = new SendConnectorCommands(context.Administration).Set(context.Parse.GetValue(setIdentity)!, CommonCommands.Collect(context.Parse, setOptions));
             context.Output.Out.WriteLine($"Updated {changed.Name}.");
             return MailFlowCli.Success;
         }));
 
         var name = new Argument<string>("name");
-        var newOptions = ParameterOptions<SendConnector>(SendConnectorCommands.SettableParameters.Where(p => p != nameof(SendConnector.Name)));
+        var newOptions = CommonCommands.ParameterOptions<SendConnector>(SendConnectorCommands.SettableParameters.Where(p => p != nameof(SendConnector.Name)));
         var create = new Command("new", "New-SendConnector <name> -AddressSpaces * [-Parameter value …]") { name };
         newOptions.ForEach(create.Options.Add);
         create.SetAction(wrap(context =>
         {
-            var parameters = Collect(context.Parse, newOptions);
+            var parameters = CommonCommands.Collect(context.Parse, newOptions);
             if (!parameters.ContainsKey(nameof(SendConnector.AddressSpaces)))
             {
                 throw new Core.Errors.MailFlowException("New-SendConnector needs --AddressSpaces (e.g. --AddressSpaces \"*\")", Core.Errors.MailFlowErrorKind.InvalidArgument);
@@ -167,45 +165,5 @@ internal static class ConnectorCommand
         command.Subcommands.Add(create);
         command.Subcommands.Add(remove);
         return command;
-    }
-
-    /// <summary>One option per Exchange parameter: <c>--TlsCertificateName</c>, also spelled <c>--tls-certificate-name</c>.</summary>
-    private static List<Option<string>> ParameterOptions<T>(IEnumerable<string> parameters) =>
-        parameters.Select(p => new Option<string>("--" + p, "--" + Kebab(p)) { Description = ObjectParameters.Hint<T>(p) }).ToList();
-
-    private static Dictionary<string, string?> Collect(ParseResult parse, IEnumerable<Option<string>> options) =>
-        options.Where(o => parse.GetResult(o) is not null)
-            .ToDictionary(o => o.Name.TrimStart('-'), o => (string?)parse.GetValue(o), StringComparer.OrdinalIgnoreCase);
-
-    private static void WriteView(CommandContext context, IReadOnlyList<KeyValuePair<string, string>> view)
-    {
-        if (context.Output.Json)
-        {
-            context.Output.WriteJson(Dictionary(view));
-        }
-        else
-        {
-            context.Output.WriteFormatList(view);
-        }
-    }
-
-    private static Dictionary<string, string> Dictionary(IReadOnlyList<KeyValuePair<string, string>> view) => view.ToDictionary(p => p.Key, p => p.Value);
-
-    private static string Kebab(string pascal)
-    {
-        var builder = new StringBuilder();
-        for (var i = 0; i < pascal.Length; i++)
-        {
-            var c = pascal[i];
-            var boundary = i > 0 && char.IsUpper(c) && (char.IsLower(pascal[i - 1]) || (i + 1 < pascal.Length && char.IsLower(pascal[i + 1])));
-            if (boundary)
-            {
-                builder.Append('-');
-            }
-
-            builder.Append(char.ToLowerInvariant(c));
-        }
-
-        return builder.ToString();
     }
 }

@@ -54,8 +54,11 @@ public static class TrackingEvents
     {
         ArgumentNullException.ThrowIfNull(message);
         ArgumentNullException.ThrowIfNull(recipients);
+        var (messageId, subject) = Headers(message.Content);
         return new TrackingEvent
         {
+            MessageId = messageId,
+            Subject = subject,
             EventId = eventId,
             Source = source,
             ServerHostname = serverHost,
@@ -70,5 +73,22 @@ public static class TrackingEvents
             Directionality = "Originating",
             CustomData = reason,
         };
+    }
+
+    /// <summary>Message-ID and Subject from the header block only (MimeKit stops at the blank line), so every event can be searched by them.</summary>
+    private static (string? MessageId, string? Subject) Headers(ReadOnlyMemory<byte> content)
+    {
+        try
+        {
+            using var stream = System.Runtime.InteropServices.MemoryMarshal.TryGetArray(content, out var segment)
+                ? new MemoryStream(segment.Array!, segment.Offset, segment.Count, writable: false)
+                : new MemoryStream(content.ToArray(), writable: false);
+            var headers = MimeKit.HeaderList.Load(stream);
+            return (headers[MimeKit.HeaderId.MessageId]?.Trim(), headers[MimeKit.HeaderId.Subject]);
+        }
+        catch (MimeKit.ParseException)
+        {
+            return (null, null);
+        }
     }
 }
