@@ -20,6 +20,12 @@ if ((${#missing[@]} > 0)); then
 fi
 
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
+
+# The PowerShell 7.6.9 global tool, so the module is also tested the way an admin loads it (Import-Module in pwsh).
+if [ ! -x .tools/pwsh/pwsh ]; then
+  dotnet tool install --tool-path .tools/pwsh PowerShell --version 7.6.9 >/dev/null
+fi
+export MAILFLOW_PWSH="$PWD/.tools/pwsh/pwsh" POWERSHELL_TELEMETRY_OPTOUT=1
 dotnet restore MailFlow.slnx --nologo
 dotnet build MailFlow.slnx -c Release --no-restore --nologo -v quiet
 

@@ -1,4 +1,4 @@
-using System.Security.Cryptography;
+using System.Diagnostics;
 using MailFlow.Certificates.Issuance;
 using MailFlow.Certificates.Store;
 using MailFlow.Configuration.Model;
@@ -29,14 +29,7 @@ public sealed class SeedFixTests : IDisposable
     [Fact]
     public async Task The_articles_three_lines_and_a_restart_make_the_connector_present_the_CA_certificate()
     {
-        var (data, port) = ChildServer.Prepare(root);
-        string thumbprint;
-        using (var ca = CertificateAuthority.CreateRoot("CN=Lab Public CA, O=MailFlow Lab"))
-        using (var hybrid = ca.IssueServerCertificate(new ServerCertificateSpec("CN=hybrid.domain.com") { DnsNames = ["hybrid.domain.com"], Key = KeyAlgorithm.Rsa2048 }))
-        {
-            thumbprint = ServerAdministration.Open(data).CertificateStore.Add(hybrid, [], ExchangeServices.SMTP, "hybrid").Thumbprint;
-        }
-
+        var (data, port, thumbprint) = PrepareSeed();
         using var server = await ChildServer.StartAsync(data);
         using var shell = new ModuleHost(data.Root);
         try
@@ -46,9 +39,7 @@ public sealed class SeedFixTests : IDisposable
             Assert.Empty(before.Errors);
             Assert.Matches(@"TlsCertificateName\s*:\s*(\r?\n|$)", before.Text);
 
-            var script = ArticleScript.Replace(ArticleThumbprint, thumbprint, StringComparison.Ordinal);
-            Assert.Equal(ArticleScript.Length, script.Length); // only the thumbprint changed
-            var fix = shell.Run(script);
+            var fix = shell.Run(ArticleLines(thumbprint));
             Assert.Empty(fix.Errors);
             var restart = shell.Run("Restart-TransportService");
             Assert.Empty(restart.Errors);
@@ -64,6 +55,73 @@ public sealed class SeedFixTests : IDisposable
             server.Kill();
             await server.WaitForExitAsync();
         }
+    }
+
+    /// <summary>
+    /// The same lines in the pwsh global tool (7.6.9) after Import-Module of the manifest: test.sh installs
+    /// the tool under .tools/pwsh and names it in MAILFLOW_PWSH; pwsh on PATH also works.
+    /// </summary>
+    [Fact]
+    public async Task The_same_lines_work_in_the_pwsh_tool_with_Import_Module()
+    {
+        var pwsh = FindPwsh();
+        Assert.True(pwsh is not null, "pwsh was not found: ./test.sh installs the PowerShell 7.6.9 tool under .tools/pwsh and sets MAILFLOW_PWSH");
+        var (data, port, thumbprint) = PrepareSeed();
+        using var server = await ChildServer.StartAsync(data);
+        try
+        {
+            var script = Path.Combine(root, "fix.ps1");
+            await File.WriteAllTextAsync(script, $"""
+                $ErrorActionPreference = 'Stop'
+                Import-Module '{Path.Combine(AppContext.BaseDirectory, "MailFlow.psd1")}' -DisableNameChecking
+                $env:MAILFLOW_DATA = '{data.Root}'
+                {ArticleLines(thumbprint)}
+                Restart-TransportService | Out-Null
+                Get-ReceiveConnector "SERVER1\Default Frontend SERVER1" | fl TlsCertificateName
+                """);
+            var start = new ProcessStartInfo(pwsh!) { RedirectStandardOutput = true, RedirectStandardError = true, Environment = { ["NO_COLOR"] = "1", ["POWERSHELL_TELEMETRY_OPTOUT"] = "1" } };
+            foreach (var arg in new[] { "-NoProfile", "-NonInteractive", "-File", script })
+            {
+                start.ArgumentList.Add(arg);
+            }
+
+            using var process = Process.Start(start)!;
+            var output = await process.StandardOutput.ReadToEndAsync();
+            var errors = await process.StandardError.ReadToEndAsync();
+            await process.WaitForExitAsync();
+
+            Assert.True(process.ExitCode == 0, errors);
+            Assert.Contains("<I>CN=Lab Public CA, O=MailFlow Lab<S>CN=hybrid.domain.com", output, StringComparison.Ordinal);
+            Assert.Equal(thumbprint, (await StartTlsProbe.PresentedCertificateAsync(port)).Thumbprint);
+        }
+        finally
+        {
+            server.Kill();
+            await server.WaitForExitAsync();
+        }
+    }
+
+    private static string ArticleLines(string thumbprint)
+    {
+        var script = ArticleScript.Replace(ArticleThumbprint, thumbprint, StringComparison.Ordinal);
+        Assert.Equal(ArticleScript.Length, script.Length); // only the thumbprint changed
+        return script;
+    }
+
+    /// <summary>SERVER1 as in the article: the embedded default (CN=SERVER1) plus a CA-issued hybrid.domain.com certificate enabled for SMTP.</summary>
+    private (DataDirectory Data, int Port, string Thumbprint) PrepareSeed()
+    {
+        var (data, port) = ChildServer.Prepare(root);
+        using var ca = CertificateAuthority.CreateRoot("CN=Lab Public CA, O=MailFlow Lab");
+        using var hybrid = ca.IssueServerCertificate(new ServerCertificateSpec("CN=hybrid.domain.com") { DnsNames = ["hybrid.domain.com"], Key = KeyAlgorithm.Rsa2048 });
+        return (data, port, ServerAdministration.Open(data).CertificateStore.Add(hybrid, [], ExchangeServices.SMTP, "hybrid").Thumbprint);
+    }
+
+    private static string? FindPwsh()
+    {
+        var candidates = new List<string?> { Environment.GetEnvironmentVariable("MAILFLOW_PWSH") };
+        candidates.AddRange((Environment.GetEnvironmentVariable("PATH") ?? string.Empty).Split(':').Select(d => Path.Combine(d, "pwsh")));
+        return candidates.FirstOrDefault(File.Exists);
     }
 
     public void Dispose() => Directory.Delete(root, recursive: true);

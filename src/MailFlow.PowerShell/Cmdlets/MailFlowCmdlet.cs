@@ -22,7 +22,7 @@ public abstract class MailFlowCmdlet : PSCmdlet
     public string? DataDirectory { get; set; }
 
     protected ServerAdministration Administration =>
-        administration ??= ServerAdministration.Open(new DataDirectory(DataDirectory ?? Core.Storage.DataDirectory.DefaultRoot(Environment.GetEnvironmentVariable)));
+        administration ??= ServerAdministration.Open(Core.Storage.DataDirectory.Resolve(DataDirectory));
 
     protected sealed override void ProcessRecord()
     {
