@@ -124,6 +124,20 @@ public sealed class QueueDatabase : IDisposable
     public IReadOnlyList<QueuedMessage> Due(DateTimeOffset now, int limit) =>
         Query("SELECT * FROM messages WHERE state IN ('Ready', 'Retry') AND next_attempt_utc <= $now ORDER BY next_attempt_utc LIMIT $limit", ("$now", Stamp(now)), ("$limit", limit));
 
+    /// <summary>Messages still in the queue (not Delivered or Failed), by state.</summary>
+    public IReadOnlyDictionary<string, long> CountByState()
+    {
+        var counts = new Dictionary<string, long>();
+        using var command = Command("SELECT state, COUNT(*) FROM messages WHERE state NOT IN ('Delivered', 'Failed') GROUP BY state", []);
+        using var reader = command.ExecuteReader();
+        while (reader.Read())
+        {
+            counts[reader.GetString(0)] = reader.GetInt64(1);
+        }
+
+        return counts;
+    }
+
     public IReadOnlyList<QueuedMessage> All() => Query("SELECT * FROM messages ORDER BY received_utc");
 
     public QueuedMessage? Find(string id) => Query("SELECT * FROM messages WHERE id = $id", ("$id", id)).SingleOrDefault();

@@ -26,6 +26,7 @@ public static class TransportHost
     {
         private TransportService? service;
         private ControlServer? control;
+        private PrometheusEndpoint? metrics;
         private PosixSignalRegistration? hangup;
 
         public Task StartAsync(CancellationToken cancellationToken)
@@ -33,6 +34,14 @@ public static class TransportHost
             service = TransportService.Start(administration, drain, note: note);
             control = ControlServer.Start(administration.Data, service);
             var running = service;
+            Core.Diagnostics.TransportMetrics.ObserveQueueWith(() => running.CountQueue());
+            var settings = administration.Configuration.Load().Metrics;
+            if (settings.PrometheusEnabled)
+            {
+                metrics = PrometheusEndpoint.Start(System.Net.IPEndPoint.Parse(settings.PrometheusEndpoint));
+                note($"metrics: http://{settings.PrometheusEndpoint}/metrics");
+            }
+
             hangup = PosixSignalRegistration.Create(PosixSignal.SIGHUP, signal =>
             {
                 signal.Cancel = true;
@@ -56,6 +65,8 @@ public static class TransportHost
         public async Task StopAsync(CancellationToken cancellationToken)
         {
             hangup?.Dispose();
+            metrics?.Dispose();
+            Core.Diagnostics.TransportMetrics.ObserveQueueWith(null);
             if (control is not null)
             {
                 await control.DisposeAsync();

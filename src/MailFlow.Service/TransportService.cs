@@ -115,9 +115,7 @@ public sealed class TransportService : IAsyncDisposable
     {
         var running = current;
         var configuration = running?.Configuration ?? administration.Configuration.Load();
-        using var queue = new QueueDatabase(administration.Data.Queue);
-        var counts = queue.All().Where(m => m.State is not (MessageState.Delivered or MessageState.Failed))
-            .GroupBy(m => m.State.ToString()).ToDictionary(g => g.Key, g => g.Count());
+        var counts = CountQueue().ToDictionary(c => c.Key, c => (int)c.Value);
         var listeners = running is null ? [] : running.Receive.Server.Listeners
             .SelectMany(l => l.Connectors.Select(c => (l.Endpoint, Connector: c)))
             .Select(x =>
@@ -138,6 +136,13 @@ public sealed class TransportService : IAsyncDisposable
             Listeners = listeners,
             Queue = counts,
         };
+    }
+
+    /// <summary>Messages in the queue by state, for status and the queue-depth gauge.</summary>
+    public IReadOnlyDictionary<string, long> CountQueue()
+    {
+        using var queue = new QueueDatabase(administration.Data.Queue);
+        return queue.CountByState();
     }
 
     /// <summary>Runs a queue operation against the live queue, with the service's tracking log; the delivery loop is nudged afterwards.</summary>

@@ -112,6 +112,51 @@ public sealed class ServiceLifecycleTests : IDisposable
         }
     }
 
+    [Fact]
+    public async Task The_opt_in_Prometheus_endpoint_counts_sessions_TLS_and_messages()
+    {
+        var (data, port) = ChildServer.Prepare(root);
+        var metricsPort = Ports.Free();
+        ServerAdministration.Open(data).Configuration.Update(c =>
+        {
+            c.Metrics.PrometheusEnabled = true;
+            c.Metrics.PrometheusEndpoint = $"127.0.0.1:{metricsPort}";
+        });
+        using var server = await ChildServer.StartAsync(data);
+        try
+        {
+            using (var smtp = new SmtpClient { ServerCertificateValidationCallback = (_, _, _, _) => true })
+            {
+                await smtp.ConnectAsync("127.0.0.1", port, MailKit.Security.SecureSocketOptions.StartTls);
+                var message = new MimeMessage { Subject = "metrics" };
+                message.From.Add(MailboxAddress.Parse("sender@contoso.test"));
+                message.To.Add(MailboxAddress.Parse("user@domain.com"));
+                message.Body = new TextPart("plain") { Text = "counted" };
+                await smtp.SendAsync(message);
+                await smtp.DisconnectAsync(true);
+            }
+
+            using var http = new HttpClient();
+            var text = string.Empty;
+            await WaitUntilAsync(() =>
+            {
+                text = http.GetStringAsync(new Uri($"http://127.0.0.1:{metricsPort}/metrics")).GetAwaiter().GetResult();
+                return text.Contains("mailflow_messages_delivered", StringComparison.Ordinal);
+            });
+
+            Assert.Matches(@"mailflow_messages_received\S*\{[^}]*connector=""SERVER1\\\\Default Frontend SERVER1""[^}]*\} 1", text);
+            Assert.Matches(@"mailflow_messages_delivered\S*\{[^}]*route=""maildir""[^}]*\} 1", text);
+            Assert.Matches(@"mailflow_tls_handshakes\S*\{[^}]*direction=""inbound""[^}]*outcome=""success""[^}]*\} 1", text);
+            Assert.Contains("mailflow_smtp_sessions", text, StringComparison.Ordinal);
+            Assert.DoesNotContain("process_cpu", text, StringComparison.Ordinal); // only MailFlow's meter is exported
+        }
+        finally
+        {
+            server.Kill();
+            await server.WaitForExitAsync();
+        }
+    }
+
     public void Dispose() => Directory.Delete(root, recursive: true);
 
     private static async Task SendUntilStoppedAsync(int port, int client, ConcurrentBag<string> acknowledged, CancellationToken stop)

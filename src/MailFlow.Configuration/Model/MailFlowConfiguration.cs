@@ -26,6 +26,8 @@ public sealed class MailFlowConfiguration
 
     public RecipientFilterSettings RecipientFilter { get; set; } = new();
 
+    public MetricsSettings Metrics { get; set; } = new();
+
     public ListenerSettings Listening { get; set; } = new();
 
     /// <summary>Host name → IP address used instead of DNS (a lab pointing hybrid.domain.com at 127.0.0.1).</summary>

@@ -40,6 +40,10 @@ public static class ConfigurationValidator
         ValidateTransport(configuration.Transport, issues);
         ValidateTls(configuration.Tls, issues);
         ValidateRecipientFilter(configuration.RecipientFilter, issues);
+        if (!IPEndPoint.TryParse(configuration.Metrics.PrometheusEndpoint, out var metrics) || metrics.Port == 0)
+        {
+            issues.Error("$.Metrics.PrometheusEndpoint", $"\"{configuration.Metrics.PrometheusEndpoint}\" is not ip:port");
+        }
         foreach (var (host, address) in configuration.HostsOverride)
         {
             if (!IPAddress.TryParse(address, out _))

@@ -1,3 +1,4 @@
+using MailFlow.Core.Diagnostics;
 using System.Buffers;
 using System.Globalization;
 using System.Text;
@@ -473,6 +474,7 @@ internal sealed partial class SmtpSession
 
         context.OnMessageAccepted();
         var messageId = acceptance.MessageId ?? $"<{spooled.Id}@{connector.Fqdn}>";
+        TransportMetrics.MessageReceived(connector.Identity);
         context.Tracking.Write(new TrackingEvent
         {
             EventId = "RECEIVE",

@@ -1,3 +1,4 @@
+using MailFlow.Core.Diagnostics;
 using System.Buffers;
 using System.Globalization;
 using System.IO.Pipelines;
@@ -90,6 +91,7 @@ internal sealed partial class SmtpSession : IAsyncDisposable
 
     public async Task RunAsync()
     {
+        TransportMetrics.SessionStarted(connector.Identity);
         log.Connect();
         log.Information(PermissionGroupRights.Describe(permissions), "Set Session Permissions");
         var closeReason = "Local";
@@ -117,6 +119,7 @@ internal sealed partial class SmtpSession : IAsyncDisposable
         }
         finally
         {
+            TransportMetrics.SessionEnded();
             log.Disconnect(closeReason);
         }
     }
@@ -417,7 +420,9 @@ internal sealed partial class SmtpSession : IAsyncDisposable
         }
         catch (Exception ex) when (ex is AuthenticationException or IOException or OperationCanceledException)
         {
-            log.TlsFailed(ex is OperationCanceledException ? "Timeout" : ex is AuthenticationException ? "InvalidToken" : "SocketError");
+            var error = ex is OperationCanceledException ? "Timeout" : ex is AuthenticationException ? "InvalidToken" : "SocketError";
+            log.TlsFailed(error);
+            TransportMetrics.TlsHandshake("inbound", error);
             await ssl.DisposeAsync();
             if (ex is OperationCanceledException && lifetime.IsCancellationRequested)
             {
@@ -428,6 +433,7 @@ internal sealed partial class SmtpSession : IAsyncDisposable
         }
 
         log.TlsNegotiated(ssl.SslProtocol, ssl.NegotiatedCipherSuite, server: true);
+        TransportMetrics.TlsHandshake("inbound", "success");
         tls = ssl;
         stream = ssl;
         reader = PipeReader.Create(ssl, new StreamPipeReaderOptions(bufferSize: 4096, minimumReadSize: 1024, leaveOpen: true));

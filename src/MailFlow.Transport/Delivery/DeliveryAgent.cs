@@ -1,3 +1,4 @@
+using MailFlow.Core.Diagnostics;
 using System.Collections.Concurrent;
 using MailFlow.Configuration.Model;
 using MailFlow.Logs;
@@ -96,6 +97,7 @@ public sealed class DeliveryAgent
             }
 
             Track("FAIL", "QUEUE", attempt.Message, pending, expired, null, null);
+            TransportMetrics.RecipientsFailed(pending.Count, expired);
             attempt.Expired = true;
             return attempt;
         }
@@ -114,6 +116,7 @@ public sealed class DeliveryAgent
                     }
 
                     Track("DELIVER", "STOREDRIVER", attempt.Message, recipients, "250 2.0.0 delivered to Maildir", null, null);
+                    TransportMetrics.RecipientsDelivered(recipients.Count, "maildir");
                     break;
 
                 case RouteKind.SendConnector:
@@ -132,6 +135,7 @@ public sealed class DeliveryAgent
                     }
 
                     Track("FAIL", "ROUTING", attempt.Message, recipients, "550 5.4.4 Unable to route", null, null, route.Reason);
+                    TransportMetrics.RecipientsFailed(recipients.Count, unroutable);
                     break;
             }
         }
@@ -219,17 +223,20 @@ public sealed class DeliveryAgent
 
         if (sent.Count > 0)
         {
+            TransportMetrics.RecipientsDelivered(sent.Count, "smtp");
             Track("SEND", "SMTP", message, sent, result.Recipients[sent[0]].Status, connectorName, result.TargetHost);
         }
 
         if (failed.Count > 0)
         {
+            TransportMetrics.RecipientsFailed(failed.Count, result.Recipients[failed[0]].Status);
             Track("FAIL", "SMTP", message, failed, result.Recipients[failed[0]].Status, connectorName, result.TargetHost, result.Reason);
         }
 
         if (deferred.Count > 0)
         {
             var detail = result.LastErrorDetail ?? result.Recipients[deferred[0]].Status;
+            TransportMetrics.RecipientsDeferred(deferred.Count, detail);
             lock (item.Attempt.Gate)
             {
                 item.Attempt.LastError = OnPremisesLastError(item.Attempt.Now, detail, result.TargetHost, result.TargetAddress);

@@ -1,3 +1,4 @@
+using MailFlow.Core.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
 using System.Security.Cryptography.X509Certificates;
@@ -157,6 +158,7 @@ public sealed class OutboundDelivery
             if (client.IsSecure)
             {
                 log.TlsNegotiated(client.SslProtocol, client.SslCipherSuite ?? default, server: false);
+                TransportMetrics.TlsHandshake("outbound", "success");
             }
 
             return (new OutboundSession(client, target.Host, target.Address.ToString(), validation), null, false);
@@ -178,6 +180,7 @@ public sealed class OutboundDelivery
                     return (null, Failed("450 4.4.315 Connection timed out"), true);
                 case SslHandshakeException when validation is { Passed: false } failed:
                     log.Information(failed.Token!.Name, "certificate validation failed");
+                    TransportMetrics.TlsHandshake("outbound", failed.Token!.Name);
                     var reason = reasonFormat == ReasonFormat.Brace
                         ? failed.FormatBraceReason(target.Host, target.Address.ToString(), time.GetUtcNow())
                         : failed.FormatBracketReason(target.Host, endpoint.ToString());
@@ -185,6 +188,7 @@ public sealed class OutboundDelivery
                     return (null, Failed(detail) with { Reason = reason }, false);
                 case SslHandshakeException handshake:
                     log.TlsFailed("SocketError");
+                    TransportMetrics.TlsHandshake("outbound", "SocketError");
                     return (null, Failed($"450 4.4.317 Cannot connect to remote server [Message=TLS negotiation failed: {handshake.InnerException?.Message ?? handshake.Message}]"), false);
                 case not null when guardTripped:
                     log.Information(null, "data after the STARTTLS reply: response injection, connection abandoned");
