@@ -48,6 +48,26 @@ public sealed class ConnectorCliTests : IDisposable
     }
 
     [Fact]
+    public void A_TlsCertificateName_naming_a_missing_certificate_or_one_without_its_key_is_refused_and_changes_nothing()
+    {
+        using var ca = CertificateAuthority.CreateRoot("CN=Lab Public CA");
+        using var issued = ca.IssueServerCertificate(new ServerCertificateSpec("CN=nokey.domain.com") { DnsNames = ["nokey.domain.com"] });
+        var pem = Path.Combine(cli.Root, "nokey.pem");
+        File.WriteAllText(pem, issued.ExportCertificatePem());
+        Assert.Equal(0, cli.Run("cert", "import", pem, "--no-private-key").ExitCode);
+        var before = cli.Snapshot();
+
+        var missing = cli.Run("connector", "receive", "set", Frontend, "--TlsCertificateName", "<I>CN=Lab Public CA<S>CN=gone.domain.com");
+        var withoutKey = cli.Run("connector", "receive", "set", Frontend, "--TlsCertificateName", $"<I>{issued.Issuer}<S>{issued.Subject}");
+        var malformed = cli.Run("connector", "receive", "set", Frontend, "--TlsCertificateName", "CN=hybrid.domain.com");
+
+        CertificateCliTests.AssertOneLineFailure(missing, 1, "no certificate in the store has that issuer and subject");
+        CertificateCliTests.AssertOneLineFailure(withoutKey, 2, "has no private key");
+        CertificateCliTests.AssertOneLineFailure(malformed, 2, "-TlsCertificateName");
+        Assert.Equal(before, cli.Snapshot());
+    }
+
+    [Fact]
     public void An_unknown_connector_identity_is_one_line_exit_1_and_changes_nothing()
     {
         var before = cli.Snapshot();
