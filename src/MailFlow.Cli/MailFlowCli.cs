@@ -53,6 +53,7 @@ public static class MailFlowCli
         root.Subcommands.Add(QueueCommand.Build(wrap));
         root.Subcommands.Add(TransportCommand.Build(wrap));
         root.Subcommands.Add(TransportCommand.BuildTrack(wrap));
+        root.Subcommands.Add(ExplainCommand.Build(wrap));
         return root;
     }
 
