@@ -54,6 +54,7 @@ public static class MailFlowCli
         root.Subcommands.Add(TransportCommand.Build(wrap));
         root.Subcommands.Add(TransportCommand.BuildTrack(wrap));
         root.Subcommands.Add(ExplainCommand.Build(wrap));
+        root.Subcommands.Add(ProbeCommand.Build(wrap));
         return root;
     }
 
