@@ -1,0 +1,203 @@
+using MailFlow.Certificates.Identity;
+using MailFlow.Certificates.Names;
+using MailFlow.Diagnostics.Dumps;
+using MailFlow.Diagnostics.Reasons;
+using MailFlow.Diagnostics.RootCauses;
+using MailFlow.Logs.Reading;
+
+namespace MailFlow.Diagnostics.Diagnose;
+
+/// <summary>
+/// Correlates a reason, protocol logs and configuration dumps (root-causes.md §4.3): the reason names the
+/// host and the failure; the SmtpReceive log shows which certificate each connector actually sent; the
+/// certificate dump shows which certificate should have been sent; the connector dump shows why it was
+/// not. Each finding cites file:line and prints the fix with the real thumbprint and connector.
+/// </summary>
+public static class Diagnoser
+{
+    public static Diagnosis Run(DiagnosisRequest request)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        var explanation = request.Reason is null ? null : ReasonExplainer.Explain(request.Reason);
+        var reason = explanation?.Reason;
+        var reader = new ExchangeLogReader();
+        var files = request.Logs.SelectMany(p => Directory.Exists(p) ? ExchangeLogReader.Files(p) : [p]).ToList();
+        var sessions = ProtocolLogSessions.Read(files.SelectMany(reader.Read));
+        var malformed = new List<string>(reader.Malformed);
+        var certificates = request.Certificates is null ? [] : FormatListReader.Read(request.Certificates, malformed).Where(o => o["Thumbprint"] is not null).ToList();
+        var connectors = request.Connectors is null ? [] : FormatListReader.Read(request.Connectors, malformed).Where(o => o["Identity"] is not null).ToList();
+        var expected = request.Expect ?? reason?.ExpectedSubject ?? reason?.TargetHost ?? reason?.OutboundProxyTargetHostName;
+        var predictions = connectors.Select(c => Predict(c, certificates, sessions)).ToList();
+
+        var findings = new List<Finding>();
+        WrongCertificate(findings, request, reason, expected, sessions, certificates, connectors);
+        StaleOrInvalidName(findings, certificates, connectors, sessions);
+        foreach (var candidate in explanation?.Candidates ?? [])
+        {
+            if (findings.All(f => f.RootCause != candidate.Cause.Id))
+            {
+                findings.Add(new Finding(candidate.Cause.Id, candidate.Cause.Title, candidate.Confidence == Confidence.High ? Confidence.Medium : candidate.Confidence,
+                    [new Evidence("reason", candidate.Because)], [candidate.ConfirmWith], [candidate.Cause.Fix]));
+            }
+        }
+
+        var notes = new List<string>();
+        if (findings.Count == 0)
+        {
+            notes.Add("the evidence points nowhere yet; collect: the message trace reason (Get-MessageTraceDetail), the SmtpReceive protocol logs of every receiving server (Verbose logging on Default Frontend), Get-ExchangeCertificate | fl and Get-ReceiveConnector | fl");
+        }
+
+        return new Diagnosis(reason, findings.OrderByDescending(f => f.Confidence).ToList(), predictions, sessions.Count, malformed, notes);
+    }
+
+    /// <summary>RC01: a connector sent a certificate without the expected name while a certificate with that name sits unused.</summary>
+    private static void WrongCertificate(List<Finding> findings, DiagnosisRequest request, ParsedReason? reason, string? expected, IReadOnlyList<ProtocolSession> sessions, List<DumpedObject> certificates, List<DumpedObject> connectors)
+    {
+        if (expected is null || !ReferenceIdentifier.TryParse(expected, allowSubdomainPattern: false, out var reference, out _))
+        {
+            return;
+        }
+
+        var evidence = new List<Evidence>();
+        var missing = new List<string>();
+        if (reason is not null)
+        {
+            evidence.Add(new Evidence("reason", $"{reason.EnhancedCode} {reason.Token} for {expected}{(reason.LastRetryTime is null ? string.Empty : " at " + reason.LastRetryTime)}"));
+        }
+
+        var wrong = sessions.Where(s => s.CertificateSent is { } sent && !Carries(sent, reference!)).ToList();
+        var offending = wrong.FirstOrDefault();
+        if (offending?.CertificateSent is { } sentCertificate)
+        {
+            evidence.Add(new Evidence(sentCertificate.Source.ToString(), $"connector {offending.ConnectorId} sent {sentCertificate.Subject} (thumbprint {sentCertificate.Thumbprint}, names {string.Join(";", sentCertificate.AlternateNames)}) to {offending.RemoteEndpoint} at {offending.Start:u}; {wrong.Count} session(s) like it"));
+        }
+        else if (request.Logs.Count == 0)
+        {
+            missing.Add("the SmtpReceive protocol log of the receiving server (which certificate it actually sent)");
+        }
+
+        var good = certificates.FirstOrDefault(c => c.List("CertificateDomains").Any(d => Matches(reference!, d)) && c.List("Services").Contains("SMTP", StringComparer.OrdinalIgnoreCase))
+            ?? certificates.FirstOrDefault(c => c.List("CertificateDomains").Any(d => Matches(reference!, d)));
+        if (good is not null)
+        {
+            evidence.Add(new Evidence(good.SourceOf("Thumbprint")!.ToString(), $"certificate {good["Thumbprint"]} ({good["Subject"]}, issued by {good["Issuer"]}) carries {expected}; Services {good["Services"]}"));
+        }
+        else if (request.Certificates is null)
+        {
+            missing.Add("Get-ExchangeCertificate | fl (is a certificate for " + expected + " installed?)");
+        }
+
+        var connectorName = offending?.ConnectorId;
+        var connector = connectors.FirstOrDefault(c => string.Equals(c["Identity"], connectorName, StringComparison.OrdinalIgnoreCase))
+            ?? connectors.FirstOrDefault(c => c["Identity"]?.Contains("Default Frontend", StringComparison.OrdinalIgnoreCase) == true);
+        if (connector is not null)
+        {
+            evidence.Add(new Evidence(connector.SourceOf("TlsCertificateName")?.ToString() ?? connector.SourceOf("Identity")!.ToString(),
+                $"{connector["Identity"]} has TlsCertificateName {(connector["TlsCertificateName"] is { } name ? name : "empty (so Exchange searches for the connector FQDN " + connector["Fqdn"] + ")")}"));
+        }
+        else if (request.Connectors is null)
+        {
+            missing.Add("Get-ReceiveConnector | fl (is TlsCertificateName set on the connector that answered?)");
+        }
+
+        var sentWrong = offending is not null;
+        var goodUnused = good is not null && (connector is null || connector["TlsCertificateName"] is null || !NamesCertificate(connector["TlsCertificateName"], good));
+        var reasonSaysMismatch = reason?.Token is "SubjectMismatch" || reason?.InnermostEnhancedCode == "4.7.320";
+        var score = (sentWrong ? 1 : 0) + (goodUnused ? 1 : 0) + (reasonSaysMismatch ? 1 : 0) + (connector is not null && connector["TlsCertificateName"] is null ? 1 : 0);
+        if (score < 2)
+        {
+            return;
+        }
+
+        var identity = connector?["Identity"] ?? connectorName ?? "<SERVER>\\Default Frontend <SERVER>";
+        var thumbprint = good?["Thumbprint"] ?? "<thumbprint of the certificate for " + expected + ">";
+        var service = connector?["TransportRole"] is "HubTransport" ? "MSExchangeTransport" : "MSExchangeFrontEndTransport";
+        var fix = new List<string>
+        {
+            $"$tlscert=Get-ExchangeCertificate {thumbprint}",
+            "$tlscertname=\"<I>$($TLScert.Issuer)<S>$($TLSCert.Subject)\"",
+            $"Get-ReceiveConnector \"{identity}\" | Set-ReceiveConnector -TlsCertificateName $tlscertname",
+            $"Restart-Service {service}",
+            $"# on a MailFlow server: mailflow connector receive set \"{identity}\" --TlsCertificateName \"<I>{good?["Issuer"] ?? "<issuer>"}<S>{good?["Subject"] ?? "<subject>"}\" && mailflow service restart",
+        };
+        findings.Add(new Finding("RC01", RootCauseCatalog.All["RC01"].Title, score >= 3 && sentWrong && goodUnused ? Confidence.High : Confidence.Medium, evidence, missing, fix));
+    }
+
+    /// <summary>RC19 and RC03 from the dumps alone: a TlsCertificateName that does not parse, or names no certificate there.</summary>
+    private static void StaleOrInvalidName(List<Finding> findings, List<DumpedObject> certificates, List<DumpedObject> connectors, IReadOnlyList<ProtocolSession> sessions)
+    {
+        foreach (var connector in connectors)
+        {
+            var name = connector["TlsCertificateName"];
+            if (name is null)
+            {
+                continue;
+            }
+
+            var source = connector.SourceOf("TlsCertificateName")!.ToString();
+            if (!SmtpX509Identifier.TryParse(name, out _, out var error))
+            {
+                findings.Add(new Finding("RC19", RootCauseCatalog.All["RC19"].Title, Confidence.High, [new Evidence(source, $"{connector["Identity"]}: {error}")], [],
+                    [RootCauseCatalog.All["RC19"].Fix]));
+            }
+            else if (certificates.Count > 0 && !certificates.Any(c => NamesCertificate(name, c)))
+            {
+                var evidence = new List<Evidence> { new(source, $"{connector["Identity"]} names {name}, and no certificate in the dump has that issuer and subject") };
+                var noStartTls = sessions.FirstOrDefault(s => string.Equals(s.ConnectorId, connector["Identity"], StringComparison.OrdinalIgnoreCase) && s.Ehlo is not null && !s.StartTlsOffered);
+                if (noStartTls is not null)
+                {
+                    evidence.Add(new Evidence(noStartTls.Lines[0].ToString(), $"session {noStartTls.SessionId}: the EHLO reply offered no STARTTLS"));
+                }
+
+                findings.Add(new Finding("RC03", RootCauseCatalog.All["RC03"].Title, Confidence.High, evidence, ["Application log event 12014 on the server confirms it"], [RootCauseCatalog.All["RC03"].Fix]));
+            }
+        }
+    }
+
+    private static ConnectorPrediction Predict(DumpedObject connector, List<DumpedObject> certificates, IReadOnlyList<ProtocolSession> sessions)
+    {
+        var identity = connector["Identity"]!;
+        var name = connector["TlsCertificateName"];
+        DumpedObject? chosen;
+        string searched;
+        if (name is not null)
+        {
+            searched = name;
+            chosen = certificates.Where(c => NamesCertificate(name, c)).OrderByDescending(c => c["NotAfter"]).FirstOrDefault();
+        }
+        else
+        {
+            searched = connector["Fqdn"] ?? "(no Fqdn)";
+            chosen = ReferenceIdentifier.TryParse(searched, allowSubdomainPattern: false, out var reference, out _)
+                ? certificates
+                    .Where(c => c.List("CertificateDomains").Any(d => Matches(reference!, d)) && c.List("Services").Contains("SMTP", StringComparer.OrdinalIgnoreCase) && c["HasPrivateKey"] != "False")
+                    .OrderBy(c => c["IsSelfSigned"] == "True") // CA-issued before self-signed
+                    .FirstOrDefault()
+                : null;
+        }
+
+        var logged = sessions.LastOrDefault(s => string.Equals(s.ConnectorId, identity, StringComparison.OrdinalIgnoreCase) && s.CertificateSent is not null)?.CertificateSent;
+        return new ConnectorPrediction(identity, searched, chosen?["Thumbprint"], chosen?["Subject"], logged?.Thumbprint, logged?.Subject);
+    }
+
+    private static bool Carries(LoggedCertificate certificate, ReferenceIdentifier reference) =>
+        certificate.AlternateNames.Any(n => Matches(reference, n))
+        || (certificate.AlternateNames.Count == 0 && certificate.Subject is { } subject && subject.Split(',').Select(p => p.Trim()).Any(p => p.StartsWith("CN=", StringComparison.OrdinalIgnoreCase) && Matches(reference, p[3..])));
+
+    private static bool Matches(ReferenceIdentifier reference, string presented)
+    {
+        try
+        {
+            return CertificateNameMatcher.NameMatches(reference, presented.Trim(), null);
+        }
+        catch (ArgumentException)
+        {
+            return false;
+        }
+    }
+
+    private static bool NamesCertificate(string? tlsCertificateName, DumpedObject certificate) =>
+        SmtpX509Identifier.TryParse(tlsCertificateName, out var id, out _)
+        && certificate["Issuer"] is { } issuer && certificate["Subject"] is { } subject
+        && id!.Equals(SmtpX509Identifier.Create(issuer, subject));
+}

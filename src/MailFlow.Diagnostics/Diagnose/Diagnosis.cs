@@ -1,0 +1,43 @@
+using MailFlow.Diagnostics.Reasons;
+using MailFlow.Diagnostics.RootCauses;
+
+namespace MailFlow.Diagnostics.Diagnose;
+
+/// <summary>What <c>mailflow diagnose</c> is given; every part optional.</summary>
+public sealed record DiagnosisRequest
+{
+    /// <summary>A message-trace reason, queue LastError or NDR line.</summary>
+    public string? Reason { get; init; }
+
+    /// <summary>Protocol-log files or folders (SmtpReceive/SmtpSend, Exchange's or MailFlow's).</summary>
+    public IReadOnlyList<string> Logs { get; init; } = [];
+
+    /// <summary><c>Get-ExchangeCertificate | fl</c> output.</summary>
+    public string? Certificates { get; init; }
+
+    /// <summary><c>Get-ReceiveConnector | fl</c> output.</summary>
+    public string? Connectors { get; init; }
+
+    /// <summary>The name the sender expects (its TlsDomain), when the reason does not say.</summary>
+    public string? Expect { get; init; }
+}
+
+/// <summary>One piece of evidence: where it is (file:line, or "reason") and what it says.</summary>
+public sealed record Evidence(string Source, string Says);
+
+/// <summary>A root cause the evidence supports, with what is still missing to be sure and the exact fix.</summary>
+public sealed record Finding(string RootCause, string Title, Confidence Confidence, IReadOnlyList<Evidence> Evidence, IReadOnlyList<string> Missing, IReadOnlyList<string> Fix);
+
+/// <summary>Exchange's selection replayed on the dumps for one connector, next to what the logs show it presented.</summary>
+public sealed record ConnectorPrediction(string Connector, string SearchedFor, string? PredictedThumbprint, string? PredictedSubject, string? LoggedThumbprint, string? LoggedSubject)
+{
+    public bool? Agrees => LoggedThumbprint is null || PredictedThumbprint is null ? null : string.Equals(LoggedThumbprint, PredictedThumbprint, StringComparison.OrdinalIgnoreCase);
+}
+
+public sealed record Diagnosis(
+    ParsedReason? Reason,
+    IReadOnlyList<Finding> Findings,
+    IReadOnlyList<ConnectorPrediction> Predictions,
+    int SessionsRead,
+    IReadOnlyList<string> Malformed,
+    IReadOnlyList<string> Notes);

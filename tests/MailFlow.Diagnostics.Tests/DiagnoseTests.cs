@@ -1,0 +1,72 @@
+using MailFlow.Diagnostics.Diagnose;
+using MailFlow.Diagnostics.RootCauses;
+
+namespace MailFlow.Diagnostics.Tests;
+
+/// <summary><c>mailflow diagnose</c> on the seed case as the article gives it: reason, SmtpReceive lines, certificate and connector dumps.</summary>
+public sealed class DiagnoseTests
+{
+    private static readonly string Seed = Path.Combine(AppContext.BaseDirectory, "Fixtures", "seed");
+
+    private static DiagnosisRequest SeedRequest() => new()
+    {
+        Reason = File.ReadAllText(Path.Combine(Seed, "reason.txt")),
+        Logs = [Seed],
+        Certificates = Path.Combine(Seed, "Get-ExchangeCertificate.txt"),
+        Connectors = Path.Combine(Seed, "Get-ReceiveConnector.txt"),
+    };
+
+    [Fact]
+    public void The_seed_is_RC01_with_evidence_by_file_and_line_and_the_articles_fix()
+    {
+        var diagnosis = Diagnoser.Run(SeedRequest());
+
+        var top = diagnosis.Findings[0];
+        Assert.Equal("RC01", top.RootCause);
+        Assert.Equal(Confidence.High, top.Confidence);
+        Assert.Empty(top.Missing);
+        Assert.Contains(top.Evidence, e => e.Source == "reason" && e.Says.Contains("SubjectMismatch for hybrid.domain.com at 4/14/2017 1:07:17 PM", StringComparison.Ordinal));
+        Assert.Contains(top.Evidence, e => e.Source.EndsWith("RECV2017041417-1.LOG:6", StringComparison.Ordinal) && e.Says.Contains("sent CN=SERVER1 (thumbprint 9876534210FEDCBA9876534210FEDCBA123456789", StringComparison.Ordinal));
+        Assert.Contains(top.Evidence, e => e.Source.EndsWith("Get-ExchangeCertificate.txt:30", StringComparison.Ordinal) && e.Says.Contains("4C0FA622D0D66E777AA123B1AF123456F001AE23", StringComparison.Ordinal));
+        Assert.Contains(top.Evidence, e => e.Source.EndsWith("Get-ReceiveConnector.txt:11", StringComparison.Ordinal) && e.Says.Contains("TlsCertificateName empty", StringComparison.Ordinal));
+        Assert.Equal(
+            [
+                "$tlscert=Get-ExchangeCertificate 4C0FA622D0D66E777AA123B1AF123456F001AE23",
+                "$tlscertname=\"<I>$($TLScert.Issuer)<S>$($TLSCert.Subject)\"",
+                "Get-ReceiveConnector \"SERVER1\\Default Frontend SERVER1\" | Set-ReceiveConnector -TlsCertificateName $tlscertname",
+                "Restart-Service MSExchangeFrontEndTransport",
+            ],
+            top.Fix.Take(4));
+    }
+
+    [Fact]
+    public void Replaying_selection_on_the_dumps_predicts_the_certificate_the_log_shows()
+    {
+        var prediction = Assert.Single(Diagnoser.Run(SeedRequest()).Predictions);
+
+        Assert.Equal("SERVER1\\Default Frontend SERVER1", prediction.Connector);
+        Assert.Equal("SERVER1.domain.com", prediction.SearchedFor);
+        Assert.Equal("9876534210FEDCBA9876534210FEDCBA123456789", prediction.PredictedThumbprint);
+        Assert.True(prediction.Agrees);
+    }
+
+    [Fact]
+    public void The_reason_alone_still_names_RC01_but_says_what_is_missing()
+    {
+        var diagnosis = Diagnoser.Run(new DiagnosisRequest { Reason = PublicSamples.S01 });
+
+        var top = diagnosis.Findings[0];
+        Assert.Equal("RC01", top.RootCause);
+        Assert.NotEqual(Confidence.High, top.Confidence);
+        Assert.NotEmpty(top.Missing);
+    }
+
+    [Fact]
+    public void Nothing_given_points_nowhere_and_lists_what_to_collect()
+    {
+        var diagnosis = Diagnoser.Run(new DiagnosisRequest());
+
+        Assert.Empty(diagnosis.Findings);
+        Assert.Contains(diagnosis.Notes, n => n.Contains("collect", StringComparison.Ordinal));
+    }
+}
