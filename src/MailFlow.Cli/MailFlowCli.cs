@@ -55,6 +55,7 @@ public static class MailFlowCli
         root.Subcommands.Add(TransportCommand.BuildTrack(wrap));
         root.Subcommands.Add(ExplainCommand.Build(wrap));
         root.Subcommands.Add(ProbeCommand.Build(wrap));
+        root.Subcommands.Add(DiagnoseCommand.Build(wrap));
         return root;
     }
 

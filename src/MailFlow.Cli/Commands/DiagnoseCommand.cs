@@ -1,0 +1,86 @@
+using System.CommandLine;
+using MailFlow.Diagnostics.Diagnose;
+
+namespace MailFlow.Cli.Commands;
+
+/// <summary><c>mailflow diagnose</c>: correlates a reason, protocol logs and dumps into root causes with evidence and the fix.</summary>
+internal static class DiagnoseCommand
+{
+    public static Command Build(Func<Func<CommandContext, int>, Func<ParseResult, int>> wrap)
+    {
+        var reason = new Option<string?>("--reason") { Description = "The message-trace reason, queue LastError or NDR line" };
+        var logs = new Option<string[]>("--logs") { Description = "Protocol-log files or folders (SmtpReceive/SmtpSend)", AllowMultipleArgumentsPerToken = true };
+        var certs = new Option<string?>("--certs") { Description = "Get-ExchangeCertificate | fl output" };
+        var connectors = new Option<string?>("--connectors") { Description = "Get-ReceiveConnector | fl output" };
+        var expect = new Option<string?>("--expect") { Description = "The name the sender expects, when the reason does not say" };
+        var command = new Command("diagnose", "Name the root cause from the evidence given, cite it by file:line and print the fix") { reason, logs, certs, connectors, expect };
+        command.SetAction(wrap(context =>
+        {
+            foreach (var path in (context.Parse.GetValue(logs) ?? []).Concat(new[] { context.Parse.GetValue(certs), context.Parse.GetValue(connectors) }.OfType<string>()))
+            {
+                if (!File.Exists(path) && !Directory.Exists(path))
+                {
+                    throw new Core.Errors.MailFlowException($"{path}: no such file or folder", Core.Errors.MailFlowErrorKind.InvalidArgument);
+                }
+            }
+
+            var diagnosis = Diagnoser.Run(new DiagnosisRequest
+            {
+                Reason = context.Parse.GetValue(reason),
+                Logs = context.Parse.GetValue(logs) ?? [],
+                Certificates = context.Parse.GetValue(certs),
+                Connectors = context.Parse.GetValue(connectors),
+                Expect = context.Parse.GetValue(expect),
+            });
+            if (context.Output.Json)
+            {
+                context.Output.WriteJson(diagnosis);
+            }
+            else
+            {
+                Write(context, diagnosis);
+            }
+
+            return MailFlowCli.Success;
+        }));
+        return command;
+    }
+
+    private static void Write(CommandContext context, Diagnosis diagnosis)
+    {
+        var output = context.Output.Out;
+        output.WriteLine($"Read {diagnosis.SessionsRead} protocol-log session(s){(diagnosis.Malformed.Count > 0 ? $"; {diagnosis.Malformed.Count} line(s) not understood: {string.Join(", ", diagnosis.Malformed.Take(5))}" : string.Empty)}.");
+        foreach (var prediction in diagnosis.Predictions)
+        {
+            output.WriteLine($"{prediction.Connector}: Exchange's selection (searching {prediction.SearchedFor}) picks {prediction.PredictedSubject ?? "nothing"} {prediction.PredictedThumbprint}" +
+                (prediction.LoggedThumbprint is null ? string.Empty : $"; the log shows {prediction.LoggedSubject} {prediction.LoggedThumbprint}{(prediction.Agrees == true ? " (agrees)" : " (DIFFERS)")}"));
+        }
+
+        foreach (var finding in diagnosis.Findings)
+        {
+            output.WriteLine();
+            output.WriteLine($"{finding.RootCause} [{finding.Confidence}] {finding.Title}");
+            foreach (var evidence in finding.Evidence)
+            {
+                output.WriteLine($"  evidence  {evidence.Source}");
+                output.WriteLine($"            {evidence.Says}");
+            }
+
+            foreach (var missing in finding.Missing)
+            {
+                output.WriteLine($"  to be sure: {missing}");
+            }
+
+            output.WriteLine("  fix:");
+            foreach (var line in finding.Fix)
+            {
+                output.WriteLine($"    {line}");
+            }
+        }
+
+        foreach (var note in diagnosis.Notes)
+        {
+            output.WriteLine($"note: {note}");
+        }
+    }
+}
