@@ -56,6 +56,7 @@ public static class MailFlowCli
         root.Subcommands.Add(ExplainCommand.Build(wrap));
         root.Subcommands.Add(ProbeCommand.Build(wrap));
         root.Subcommands.Add(DiagnoseCommand.Build(wrap));
+        root.Subcommands.Add(LogsCommand.Build(wrap));
         return root;
     }
 
