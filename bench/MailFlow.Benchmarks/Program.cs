@@ -1,3 +1,12 @@
 using BenchmarkDotNet.Running;
+using MailFlow.Benchmarks;
+
+// `generate-smtp-receive-log PATH MEGABYTES` writes the synthetic log bench/log-readers.sh reads.
+if (args is ["generate-smtp-receive-log", var path, var megabytes])
+{
+    var sessions = SmtpReceiveLogGenerator.Write(path, long.Parse(megabytes, System.Globalization.CultureInfo.InvariantCulture) * 1024 * 1024);
+    Console.WriteLine($"{path}: {sessions} sessions");
+    return;
+}
 
 BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);
