@@ -69,4 +69,56 @@ public sealed class DiagnoseTests
         Assert.Empty(diagnosis.Findings);
         Assert.Contains(diagnosis.Notes, n => n.Contains("collect", StringComparison.Ordinal));
     }
+
+    [Fact]
+    public void A_thumbprint_found_in_no_store_and_no_log_means_a_device_answered()
+    {
+        const string reason = "450 4.4.317 Cannot connect to remote server [Message=SubjectMismatch Expected Subject: hybrid.domain.com. Presented Subject: CN=fw.domain.com. Thumbprint: 00112233445566778899AABBCCDDEEFF00112233.] [LastAttemptedServerName=hybrid.domain.com] [LastAttemptedIP=203.0.113.25:25]";
+
+        var diagnosis = Diagnoser.Run(SeedRequest() with { Reason = reason });
+
+        var finding = Assert.Single(diagnosis.Findings, f => f.RootCause == "RC10");
+        Assert.Equal(Confidence.High, finding.Confidence);
+        Assert.Contains("00112233445566778899AABBCCDDEEFF00112233", finding.Evidence[0].Says, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void The_right_certificate_having_expired_before_the_failure_is_RC05()
+    {
+        using var work = new TemporaryFolder();
+        var dump = Path.Combine(work.Path, "certs.txt");
+        File.WriteAllText(dump, File.ReadAllText(Path.Combine(Seed, "Get-ExchangeCertificate.txt")).Replace("NotAfter           : 1/20/2019 4:00:00 PM", "NotAfter           : 1/20/2017 4:00:00 PM", StringComparison.Ordinal));
+
+        var diagnosis = Diagnoser.Run(SeedRequest() with { Certificates = dump });
+
+        var finding = Assert.Single(diagnosis.Findings, f => f.RootCause == "RC05");
+        Assert.Contains(finding.Evidence, e => e.Source.EndsWith("certs.txt:22", StringComparison.Ordinal) && e.Says.Contains("expired on 1/20/2017", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void Two_servers_behind_one_name_sending_different_certificates_is_RC02()
+    {
+        using var work = new TemporaryFolder();
+        File.Copy(Path.Combine(Seed, "RECV2017041417-1.LOG"), Path.Combine(work.Path, "server1.LOG"));
+        var fixedServer = File.ReadAllText(Path.Combine(Seed, "RECV2017041417-1.LOG"))
+            .Replace("172.20.102.10:25", "172.20.102.11:25", StringComparison.Ordinal).Replace("SERVER1", "SERVER2", StringComparison.Ordinal)
+            .Replace("CN=SERVER2,Certificate subject", "CN=hybrid.domain.com,Certificate subject", StringComparison.Ordinal)
+            .Replace("9876534210FEDCBA9876534210FEDCBA123456789", "4C0FA622D0D66E777AA123B1AF123456F001AE23", StringComparison.Ordinal)
+            .Replace("SERVER2;SERVER2.domain.com", "hybrid.domain.com", StringComparison.Ordinal);
+        File.WriteAllText(Path.Combine(work.Path, "server2.LOG"), fixedServer);
+
+        var diagnosis = Diagnoser.Run(SeedRequest() with { Logs = [work.Path] });
+
+        var finding = Assert.Single(diagnosis.Findings, f => f.RootCause == "RC02");
+        Assert.Equal(Confidence.High, finding.Confidence);
+        Assert.Equal(2, finding.Evidence.Count);
+        Assert.Contains(finding.Evidence, e => e.Says.Contains("172.20.102.11:25", StringComparison.Ordinal) && e.Says.Contains("CN=hybrid.domain.com", StringComparison.Ordinal));
+    }
+
+    private sealed class TemporaryFolder : IDisposable
+    {
+        public string Path { get; } = Directory.CreateTempSubdirectory("mailflow-diagnose-").FullName;
+
+        public void Dispose() => Directory.Delete(Path, recursive: true);
+    }
 }

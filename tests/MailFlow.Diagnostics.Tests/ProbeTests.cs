@@ -83,6 +83,8 @@ public sealed class ProbeTests : IDisposable
             Assert.Equal(sendIntermediate, address.Verdicts.Single(v => v.Level == TlsAuthLevel.CertificateValidation).Passed);
             Assert.Equal(!sendIntermediate, address.Findings.Any(f => f.StartsWith("missing-intermediate", StringComparison.Ordinal)));
             Assert.Equal(sendIntermediate, await OpenSslVerifies(port, "hybrid.domain.com"));
+            var fromProbe = Diagnose.Diagnoser.Run(new Diagnose.DiagnosisRequest { Probe = await Probe(port) }).Findings;
+            Assert.Equal(!sendIntermediate, fromProbe.Any(f => f.RootCause == "RC06"));
         }
     }
 

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using MailFlow.Diagnostics.Diagnose;
+using MailFlow.Diagnostics.Probe;
 
 namespace MailFlow.Cli.Commands;
 
@@ -13,7 +14,9 @@ internal static class DiagnoseCommand
         var certs = new Option<string?>("--certs") { Description = "Get-ExchangeCertificate | fl output" };
         var connectors = new Option<string?>("--connectors") { Description = "Get-ReceiveConnector | fl output" };
         var expect = new Option<string?>("--expect") { Description = "The name the sender expects, when the reason does not say" };
-        var command = new Command("diagnose", "Name the root cause from the evidence given, cite it by file:line and print the fix") { reason, logs, certs, connectors, expect };
+        var probe = new Option<string?>("--probe") { Description = "HOST[:PORT] to probe as a sending MTA and include in the evidence" };
+        var ca = new Option<string[]>("--ca") { Description = "Extra trusted root(s) for --probe, PEM", AllowMultipleArgumentsPerToken = true };
+        var command = new Command("diagnose", "Name the root cause from the evidence given, cite it by file:line and print the fix") { reason, logs, certs, connectors, expect, probe, ca };
         command.SetAction(wrap(context =>
         {
             foreach (var path in (context.Parse.GetValue(logs) ?? []).Concat(new[] { context.Parse.GetValue(certs), context.Parse.GetValue(connectors) }.OfType<string>()))
@@ -24,8 +27,19 @@ internal static class DiagnoseCommand
                 }
             }
 
+            ProbeReport? probed = null;
+            if (context.Parse.GetValue(probe) is { } target)
+            {
+                var colon = target.LastIndexOf(':');
+                var (host, port) = colon > 0 && int.TryParse(target[(colon + 1)..], out var p) ? (target[..colon], p) : (target, 25);
+                var expected = context.Parse.GetValue(expect) ?? (context.Parse.GetValue(reason) is { } text ? Diagnostics.Reasons.ReasonParser.Parse(text).TargetHost : null);
+                probed = SmtpProbe.ProbeAsync(host, port, new ProbeOptions { Expect = expected, Anchors = Certificates.Trust.TrustAnchors.Load(true, context.Parse.GetValue(ca) ?? []) })
+                    .GetAwaiter().GetResult();
+            }
+
             var diagnosis = Diagnoser.Run(new DiagnosisRequest
             {
+                Probe = probed,
                 Reason = context.Parse.GetValue(reason),
                 Logs = context.Parse.GetValue(logs) ?? [],
                 Certificates = context.Parse.GetValue(certs),

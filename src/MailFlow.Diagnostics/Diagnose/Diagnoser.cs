@@ -32,6 +32,10 @@ public static class Diagnoser
         var findings = new List<Finding>();
         WrongCertificate(findings, request, reason, expected, sessions, certificates, connectors);
         StaleOrInvalidName(findings, certificates, connectors, sessions);
+        UnknownThumbprint(findings, reason, sessions, certificates);
+        Expired(findings, reason, certificates, expected);
+        DifferentServers(findings, sessions, expected);
+        FromProbe(findings, request.Probe);
         foreach (var candidate in explanation?.Candidates ?? [])
         {
             if (findings.All(f => f.RootCause != candidate.Cause.Id))
@@ -121,6 +125,94 @@ public static class Diagnoser
             $"# on a MailFlow server: mailflow connector receive set \"{identity}\" --TlsCertificateName \"<I>{good?["Issuer"] ?? "<issuer>"}<S>{good?["Subject"] ?? "<subject>"}\" && mailflow service restart",
         };
         findings.Add(new Finding("RC01", RootCauseCatalog.All["RC01"].Title, score >= 3 && sentWrong && goodUnused ? Confidence.High : Confidence.Medium, evidence, missing, fix));
+    }
+
+    /// <summary>RC10: the thumbprint the sender saw is in no server's store and in no protocol log.</summary>
+    private static void UnknownThumbprint(List<Finding> findings, ParsedReason? reason, IReadOnlyList<ProtocolSession> sessions, List<DumpedObject> certificates)
+    {
+        var thumbprint = reason?.Thumbprint;
+        if (thumbprint is null || certificates.Count == 0)
+        {
+            return;
+        }
+
+        var inStore = certificates.Any(c => string.Equals(c["Thumbprint"], thumbprint, StringComparison.OrdinalIgnoreCase));
+        var inLogs = sessions.Any(s => string.Equals(s.CertificateSent?.Thumbprint, thumbprint, StringComparison.OrdinalIgnoreCase));
+        if (!inStore && !inLogs)
+        {
+            findings.Add(new Finding("RC10", RootCauseCatalog.All["RC10"].Title, sessions.Count > 0 ? Confidence.High : Confidence.Medium,
+                [new Evidence("reason", $"the sender was shown certificate {thumbprint} ({reason!.PresentedSubject}), which is in none of the {certificates.Count} certificates of the dump{(sessions.Count > 0 ? $" and in none of {sessions.Count} logged sessions" : string.Empty)}")],
+                sessions.Count > 0 ? [] : ["the SmtpReceive logs: if no session from the sender shows that thumbprint, a device answered"],
+                [RootCauseCatalog.All["RC10"].Fix]));
+        }
+    }
+
+    /// <summary>RC05: the token says expired, or the certificate carrying the expected name expired before the failure.</summary>
+    private static void Expired(List<Finding> findings, ParsedReason? reason, List<DumpedObject> certificates, string? expected)
+    {
+        var evidence = new List<Evidence>();
+        if (reason?.Token is { } token && token.Contains("expired", StringComparison.OrdinalIgnoreCase) || reason?.Token == "NotTimeValid" || reason?.InnermostEnhancedCode == "4.7.322")
+        {
+            evidence.Add(new Evidence("reason", $"the sender reports {reason!.Token ?? reason.InnermostEnhancedCode}"));
+        }
+
+        var when = reason?.LastRetryTime is { } lrt && DateTime.TryParse(lrt, System.Globalization.CultureInfo.GetCultureInfo("en-US"), System.Globalization.DateTimeStyles.AssumeUniversal, out var at) ? at : DateTime.UtcNow;
+        foreach (var certificate in certificates.Where(c => expected is not null && c.List("CertificateDomains").Contains(expected, StringComparer.OrdinalIgnoreCase)))
+        {
+            if (DateTime.TryParse(certificate["NotAfter"], System.Globalization.CultureInfo.GetCultureInfo("en-US"), System.Globalization.DateTimeStyles.AssumeUniversal, out var notAfter) && notAfter < when)
+            {
+                evidence.Add(new Evidence(certificate.SourceOf("NotAfter")!.ToString(), $"certificate {certificate["Thumbprint"]} for {expected} expired on {certificate["NotAfter"]}"));
+            }
+        }
+
+        if (evidence.Count > 0)
+        {
+            findings.Add(new Finding("RC05", RootCauseCatalog.All["RC05"].Title, evidence.Count > 1 ? Confidence.High : Confidence.Medium, evidence, [], [RootCauseCatalog.All["RC05"].Fix]));
+        }
+    }
+
+    /// <summary>RC02: the same connector name on different servers (local endpoints) sent different certificates.</summary>
+    private static void DifferentServers(List<Finding> findings, IReadOnlyList<ProtocolSession> sessions, string? expected)
+    {
+        var byServer = sessions.Where(s => s.CertificateSent?.Thumbprint is not null && s.LocalEndpoint is not null)
+            .GroupBy(s => (s.LocalEndpoint!.Split(':')[0], s.CertificateSent!.Thumbprint!))
+            .Select(g => g.First())
+            .ToList();
+        var servers = byServer.Select(s => s.LocalEndpoint!.Split(':')[0]).Distinct().Count();
+        var thumbprints = byServer.Select(s => s.CertificateSent!.Thumbprint).Distinct(StringComparer.OrdinalIgnoreCase).Count();
+        if (servers > 1 && thumbprints > 1)
+        {
+            findings.Add(new Finding("RC02", RootCauseCatalog.All["RC02"].Title, Confidence.High,
+                byServer.Select(s => new Evidence(s.CertificateSent!.Source.ToString(), $"server {s.LocalEndpoint} ({s.ConnectorId}) sent {s.CertificateSent!.Subject} ({s.CertificateSent.Thumbprint})")).ToList(),
+                [], [RootCauseCatalog.All["RC02"].Fix + (expected is null ? string.Empty : $"; then mailflow probe {expected} should show the same certificate on every address")]));
+        }
+    }
+
+    /// <summary>What a probe found, mapped to root causes.</summary>
+    private static void FromProbe(List<Finding> findings, Probe.ProbeReport? probe)
+    {
+        if (probe is null)
+        {
+            return;
+        }
+
+        foreach (var (address, finding) in probe.Addresses.SelectMany(a => a.Findings.Select(f => (a.Address, f))).Concat(probe.Findings.Select(f => ("all addresses", f))))
+        {
+            var id = finding.Split(':')[0] switch
+            {
+                "missing-intermediate" => "RC06",
+                "expired" or "not-yet-valid" => "RC05",
+                "sni-differs" => "RC14",
+                "addresses-differ" => "RC02",
+                "starttls-not-offered" => "RC03",
+                "banner-masked" or "ehlo-masked" => "RC11",
+                _ => null,
+            };
+            if (id is not null && findings.All(f => f.RootCause != id))
+            {
+                findings.Add(new Finding(id, RootCauseCatalog.All[id].Title, Confidence.High, [new Evidence($"probe {probe.Host} [{address}]", finding)], [], [RootCauseCatalog.All[id].Fix]));
+            }
+        }
     }
 
     /// <summary>RC19 and RC03 from the dumps alone: a TlsCertificateName that does not parse, or names no certificate there.</summary>

@@ -20,6 +20,9 @@ public sealed record DiagnosisRequest
 
     /// <summary>The name the sender expects (its TlsDomain), when the reason does not say.</summary>
     public string? Expect { get; init; }
+
+    /// <summary>A probe of the receiving server, made by the caller (<c>--probe HOST</c>).</summary>
+    public Probe.ProbeReport? Probe { get; init; }
 }
 
 /// <summary>One piece of evidence: where it is (file:line, or "reason") and what it says.</summary>
