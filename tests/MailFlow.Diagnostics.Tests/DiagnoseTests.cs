@@ -115,6 +115,27 @@ public sealed class DiagnoseTests
         Assert.Contains(finding.Evidence, e => e.Says.Contains("172.20.102.11:25", StringComparison.Ordinal) && e.Says.Contains("CN=hybrid.domain.com", StringComparison.Ordinal));
     }
 
+    [Fact]
+    public async Task Without_a_reason_the_latest_DEFER_in_a_tracking_log_among_the_logs_is_used()
+    {
+        using var work = new TemporaryFolder();
+        await using (var writer = new Logs.ExchangeLogWriter(work.Path, Logs.ExchangeLogFormat.MessageTracking, Logs.LogRotation.ExchangeProtocolDefaults))
+        {
+            new Logs.MessageTrackingLog(writer).Write(new Logs.TrackingEvent
+            {
+                EventId = "DEFER", Source = "SMTP", Recipients = ["user@domain.com"], RecipientStatus = ["450 4.7.320 Certificate validation failed"],
+                CustomData = File.ReadAllText(Path.Combine(Seed, "reason.txt")).Trim()["Reason: ".Length..],
+            });
+        }
+
+        var diagnosis = Diagnoser.Run(SeedRequest() with { Reason = null, Logs = [Seed, work.Path] });
+
+        var top = diagnosis.Findings[0];
+        Assert.Equal("RC01", top.RootCause);
+        Assert.Equal(Confidence.High, top.Confidence);
+        Assert.Contains(top.Evidence, e => e.Source.Contains("MSGTRK", StringComparison.Ordinal) && e.Says.Contains("SubjectMismatch for hybrid.domain.com", StringComparison.Ordinal));
+    }
+
     private sealed class TemporaryFolder : IDisposable
     {
         public string Path { get; } = Directory.CreateTempSubdirectory("mailflow-diagnose-").FullName;

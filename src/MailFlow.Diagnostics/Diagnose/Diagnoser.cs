@@ -18,11 +18,31 @@ public static class Diagnoser
     public static Diagnosis Run(DiagnosisRequest request)
     {
         ArgumentNullException.ThrowIfNull(request);
-        var explanation = request.Reason is null ? null : ReasonExplainer.Explain(request.Reason);
-        var reason = explanation?.Reason;
         var reader = new ExchangeLogReader();
         var files = request.Logs.SelectMany(p => Directory.Exists(p) ? ExchangeLogReader.Files(p) : [p]).ToList();
-        var sessions = ProtocolLogSessions.Read(files.SelectMany(reader.Read));
+        // One pass: protocol rows become sessions; the latest deferral or failure of a message-tracking log
+        // given among the logs stands in for --reason when there is none (custom-data holds Exchange
+        // Online's reason, recipient-status the LED).
+        (LogRow? Row, string? Text) tracked = default;
+        IEnumerable<LogRow> ProtocolRows()
+        {
+            foreach (var row in files.SelectMany(reader.Read))
+            {
+                if (row["event-id"] is "DEFER" or "FAIL" && (NonEmpty(row["custom-data"]) ?? row["recipient-status"]?.Split(';')[0]) is { } text)
+                {
+                    tracked = (row, text);
+                }
+                else if (row["session-id"] is not null)
+                {
+                    yield return row;
+                }
+            }
+        }
+
+        var sessions = ProtocolLogSessions.Read(ProtocolRows());
+        var reasonText = request.Reason ?? tracked.Text;
+        var explanation = reasonText is null ? null : ReasonExplainer.Explain(reasonText);
+        var reason = explanation?.Reason;
         var malformed = new List<string>(reader.Malformed);
         var certificates = request.Certificates is null ? [] : FormatListReader.Read(request.Certificates, malformed).Where(o => o["Thumbprint"] is not null).ToList();
         var connectors = request.Connectors is null ? [] : FormatListReader.Read(request.Connectors, malformed).Where(o => o["Identity"] is not null).ToList();
@@ -30,7 +50,8 @@ public static class Diagnoser
         var predictions = connectors.Select(c => Predict(c, certificates, sessions)).ToList();
 
         var findings = new List<Finding>();
-        WrongCertificate(findings, request, reason, expected, sessions, certificates, connectors);
+        var reasonSource = request.Reason is null && tracked.Row is not null ? $"{tracked.Row.File}:{tracked.Row.Line}" : "reason";
+        WrongCertificate(findings, request, reason, reasonSource, expected, sessions, certificates, connectors);
         StaleOrInvalidName(findings, certificates, connectors, sessions);
         UnknownThumbprint(findings, reason, sessions, certificates);
         Expired(findings, reason, certificates, expected);
@@ -55,7 +76,7 @@ public static class Diagnoser
     }
 
     /// <summary>RC01: a connector sent a certificate without the expected name while a certificate with that name sits unused.</summary>
-    private static void WrongCertificate(List<Finding> findings, DiagnosisRequest request, ParsedReason? reason, string? expected, IReadOnlyList<ProtocolSession> sessions, List<DumpedObject> certificates, List<DumpedObject> connectors)
+    private static void WrongCertificate(List<Finding> findings, DiagnosisRequest request, ParsedReason? reason, string reasonSource, string? expected, IReadOnlyList<ProtocolSession> sessions, List<DumpedObject> certificates, List<DumpedObject> connectors)
     {
         if (expected is null || !ReferenceIdentifier.TryParse(expected, allowSubdomainPattern: false, out var reference, out _))
         {
@@ -66,7 +87,7 @@ public static class Diagnoser
         var missing = new List<string>();
         if (reason is not null)
         {
-            evidence.Add(new Evidence("reason", $"{reason.EnhancedCode} {reason.Token} for {expected}{(reason.LastRetryTime is null ? string.Empty : " at " + reason.LastRetryTime)}"));
+            evidence.Add(new Evidence(reasonSource, $"{reason.EnhancedCode} {reason.Token} for {expected}{(reason.LastRetryTime is null ? string.Empty : " at " + reason.LastRetryTime)}"));
         }
 
         var wrong = sessions.Where(s => s.CertificateSent is { } sent && !Carries(sent, reference!)).ToList();
@@ -271,6 +292,8 @@ public static class Diagnoser
         var logged = sessions.LastOrDefault(s => string.Equals(s.ConnectorId, identity, StringComparison.OrdinalIgnoreCase) && s.CertificateSent is not null)?.CertificateSent;
         return new ConnectorPrediction(identity, searched, chosen?["Thumbprint"], chosen?["Subject"], logged?.Thumbprint, logged?.Subject);
     }
+
+    private static string? NonEmpty(string? value) => string.IsNullOrWhiteSpace(value) ? null : value;
 
     private static bool Carries(LoggedCertificate certificate, ReferenceIdentifier reference) =>
         certificate.AlternateNames.Any(n => Matches(reference, n))
