@@ -136,6 +136,20 @@ public sealed class DiagnoseTests
         Assert.Contains(top.Evidence, e => e.Source.Contains("MSGTRK", StringComparison.Ordinal) && e.Says.Contains("SubjectMismatch for hybrid.domain.com", StringComparison.Ordinal));
     }
 
+    [Fact]
+    public void The_HTML_report_is_one_self_contained_encoded_page_with_the_fix_and_the_timeline()
+    {
+        var html = HtmlReport.Render(Diagnoser.Run(SeedRequest()));
+
+        Assert.StartsWith("<!DOCTYPE html>", html.TrimStart(), StringComparison.Ordinal);
+        Assert.Contains("RC01 [High]", html, StringComparison.Ordinal);
+        Assert.Contains("$tlscertname=&quot;&lt;I&gt;$($TLScert.Issuer)&lt;S&gt;$($TLSCert.Subject)&quot;", html, StringComparison.Ordinal);
+        Assert.Contains("SERVER1\\Default Frontend SERVER1 session 08D479E14521204D", html, StringComparison.Ordinal);
+        Assert.DoesNotContain("<script", html, StringComparison.OrdinalIgnoreCase);
+        Assert.DoesNotContain("src=", html, StringComparison.OrdinalIgnoreCase);
+        Assert.DoesNotContain("href=", html, StringComparison.OrdinalIgnoreCase);
+    }
+
     private sealed class TemporaryFolder : IDisposable
     {
         public string Path { get; } = Directory.CreateTempSubdirectory("mailflow-diagnose-").FullName;

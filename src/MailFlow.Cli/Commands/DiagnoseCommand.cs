@@ -16,7 +16,8 @@ internal static class DiagnoseCommand
         var expect = new Option<string?>("--expect") { Description = "The name the sender expects, when the reason does not say" };
         var probe = new Option<string?>("--probe") { Description = "HOST[:PORT] to probe as a sending MTA and include in the evidence" };
         var ca = new Option<string[]>("--ca") { Description = "Extra trusted root(s) for --probe, PEM", AllowMultipleArgumentsPerToken = true };
-        var command = new Command("diagnose", "Name the root cause from the evidence given, cite it by file:line and print the fix") { reason, logs, certs, connectors, expect, probe, ca };
+        var html = new Option<string?>("--html") { Description = "Also write one self-contained HTML report to this file" };
+        var command = new Command("diagnose", "Name the root cause from the evidence given, cite it by file:line and print the fix") { reason, logs, certs, connectors, expect, probe, ca, html };
         command.SetAction(wrap(context =>
         {
             foreach (var path in (context.Parse.GetValue(logs) ?? []).Concat(new[] { context.Parse.GetValue(certs), context.Parse.GetValue(connectors) }.OfType<string>()))
@@ -46,6 +47,12 @@ internal static class DiagnoseCommand
                 Connectors = context.Parse.GetValue(connectors),
                 Expect = context.Parse.GetValue(expect),
             });
+            if (context.Parse.GetValue(html) is { } report)
+            {
+                Core.Storage.DurableFile.WriteAllBytes(report, System.Text.Encoding.UTF8.GetBytes(HtmlReport.Render(diagnosis)), UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead | UnixFileMode.OtherRead);
+                context.Output.Note($"HTML report: {report}");
+            }
+
             if (context.Output.Json)
             {
                 context.Output.WriteJson(diagnosis);

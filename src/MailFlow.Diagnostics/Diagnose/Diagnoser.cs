@@ -72,7 +72,13 @@ public static class Diagnoser
             notes.Add("the evidence points nowhere yet; collect: the message trace reason (Get-MessageTraceDetail), the SmtpReceive protocol logs of every receiving server (Verbose logging on Default Frontend), Get-ExchangeCertificate | fl and Get-ReceiveConnector | fl");
         }
 
-        return new Diagnosis(reason, findings.OrderByDescending(f => f.Confidence).ToList(), predictions, sessions.Count, malformed, notes);
+        return new Diagnosis(reason, findings.OrderByDescending(f => f.Confidence).ToList(), predictions, sessions.Count, malformed, notes)
+        {
+            Sessions = sessions.Where(s => s.CertificateSent is not null || s.TlsResult is not null || s.StartTlsOffered).Take(50)
+                .Select(s => new SessionSummary(s.ConnectorId, s.SessionId, s.RemoteEndpoint, s.Start, s.Ehlo, s.StartTlsOffered, s.CertificateSent?.Subject, s.CertificateSent?.Thumbprint, s.TlsResult,
+                    s.Lines.Take(40).Select(l => $"{l} {l.Text}").ToList()))
+                .ToList(),
+        };
     }
 
     /// <summary>RC01: a connector sent a certificate without the expected name while a certificate with that name sits unused.</summary>

@@ -37,10 +37,17 @@ public sealed record ConnectorPrediction(string Connector, string SearchedFor, s
     public bool? Agrees => LoggedThumbprint is null || PredictedThumbprint is null ? null : string.Equals(LoggedThumbprint, PredictedThumbprint, StringComparison.OrdinalIgnoreCase);
 }
 
+/// <summary>One protocol-log session's TLS conversation, for the timeline.</summary>
+public sealed record SessionSummary(string Connector, string SessionId, string? Remote, DateTime Start, string? Ehlo, bool StartTlsOffered, string? CertificateSubject, string? CertificateThumbprint, string? TlsResult, IReadOnlyList<string> Lines);
+
 public sealed record Diagnosis(
     ParsedReason? Reason,
     IReadOnlyList<Finding> Findings,
     IReadOnlyList<ConnectorPrediction> Predictions,
     int SessionsRead,
     IReadOnlyList<string> Malformed,
-    IReadOnlyList<string> Notes);
+    IReadOnlyList<string> Notes)
+{
+    /// <summary>Up to 50 sessions that touched TLS, oldest first.</summary>
+    public IReadOnlyList<SessionSummary> Sessions { get; init; } = [];
+}
