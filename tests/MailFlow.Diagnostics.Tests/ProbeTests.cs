@@ -103,6 +103,21 @@ public sealed class ProbeTests : IDisposable
     }
 
     [Fact]
+    public async Task An_IP_address_without_an_expected_name_leaves_DomainValidation_unjudged_instead_of_failing()
+    {
+        var (server, port) = Start(_ => { });
+        await using (server)
+        {
+            var report = await SmtpProbe.ProbeAsync("127.0.0.1", port, new ProbeOptions { Anchors = TrustAnchors.FromCertificates(ca.Certificate) });
+
+            var domain = Assert.Single(report.Addresses).Verdicts.Single(v => v.Level == TlsAuthLevel.DomainValidation);
+            Assert.False(domain.Passed);
+            Assert.Null(domain.Token);
+            Assert.Contains("--expect", domain.Detail, StringComparison.Ordinal);
+        }
+    }
+
+    [Fact]
     public async Task A_port_with_nothing_listening_is_an_error_not_an_exception()
     {
         var address = Assert.Single((await Probe(Ports.Free())).Addresses);

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
+using System.Net;
 using MailFlow.Certificates.Issuance;
 using MailFlow.Certificates.Store;
 using MailFlow.Certificates.Trust;
@@ -109,6 +110,38 @@ public sealed class RootCauseScenarioTests : IDisposable
 
         Assert.Contains("Presented Subject: CN=fw.domain.com", reason, StringComparison.Ordinal);
         Assert.Equal("RC10", Top(Diagnose(reason!, [server1])));
+    }
+
+    [Fact]
+    public async Task RC11_SMTP_inspection_on_a_firewall_strips_STARTTLS()
+    {
+        var server = Server("inspected", "127.0.0.1", administration => UseHybridCertificate(administration, issue: true));
+        using var process = await ChildServer.StartAsync(new DataDirectory(server.Root));
+        await using var firewall = new SmtpInspectionProxy(IPAddress.Parse("127.0.0.2"), new IPEndPoint(IPAddress.Loopback, server.Port));
+
+        var reason = await SendAsync(("unused", "127.0.0.2", firewall.Port), start: false);
+        var probe = await Diagnostics.Probe.SmtpProbe.ProbeAsync("127.0.0.2", firewall.Port, new Diagnostics.Probe.ProbeOptions { Expect = "hybrid.domain.com" });
+        process.Kill();
+        await process.WaitForExitAsync();
+
+        Assert.Contains("STARTTLS is required", reason, StringComparison.Ordinal);
+        var diagnosis = Diagnoser.Run(new DiagnosisRequest { Reason = reason, Probe = probe });
+        Assert.Equal("RC11", Top(diagnosis));
+        Assert.Contains(diagnosis.Findings[0].Evidence, e => e.Says.StartsWith("banner-masked", StringComparison.Ordinal) || e.Says.StartsWith("ehlo-masked", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task RC14_a_front_end_picks_its_certificate_by_SNI_and_the_default_is_wrong()
+    {
+        using var named = ca.IssueServerCertificate(new ServerCertificateSpec("CN=hybrid.domain.com") { DnsNames = ["hybrid.domain.com"] });
+        using var fallback = SelfSignedCertificateFactory.Create(new SelfSignedCertificateSpec("CN=lb.domain.com"));
+        await using var frontEnd = new SniFrontEnd("hybrid.domain.com", named, fallback);
+
+        var probe = await Diagnostics.Probe.SmtpProbe.ProbeAsync("hybrid.domain.com", frontEnd.Port,
+            new Diagnostics.Probe.ProbeOptions { HostsOverride = new Dictionary<string, string> { ["hybrid.domain.com"] = "127.0.0.1" }, Anchors = TrustAnchors.FromCertificates(ca.Certificate) });
+
+        Assert.Equal("CN=hybrid.domain.com", probe.Addresses[0].Chain[0].Subject); // with SNI, as MailKit and most senders send it
+        Assert.Equal("RC14", Top(Diagnoser.Run(new DiagnosisRequest { Probe = probe })));
     }
 
     [Fact]

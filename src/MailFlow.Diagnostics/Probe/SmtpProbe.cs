@@ -42,6 +42,11 @@ public static class SmtpProbe
     {
         ArgumentNullException.ThrowIfNull(host);
         ArgumentNullException.ThrowIfNull(options);
+        if (options.Expect is null && !IPAddress.TryParse(host, out _))
+        {
+            options = options with { Expect = host }; // DomainValidation checks the host's own name unless told otherwise
+        }
+
         var addresses = await ResolveAsync(host, options, cancellationToken);
         var results = new List<AddressProbe>();
         foreach (var address in addresses)
@@ -223,6 +228,11 @@ public static class SmtpProbe
     private static List<LevelVerdict> Judge(List<X509Certificate2> chain, ProbeOptions options) =>
         [.. new[] { TlsAuthLevel.EncryptionOnly, TlsAuthLevel.CertificateValidation, TlsAuthLevel.DomainValidation }.Select(level =>
         {
+            if (level == TlsAuthLevel.DomainValidation && !ReferenceIdentifier.TryParse(options.Expect, allowSubdomainPattern: true, out _, out _))
+            {
+                return new LevelVerdict(level, false, null, "not judged: no expected name (give --expect NAME)");
+            }
+
             var outcome = OutboundCertificateValidator.Validate(chain[0], chain.Skip(1).ToList(),
                 new OutboundValidationRequest(level, level == TlsAuthLevel.DomainValidation ? options.Expect : null, options.Expect), options.Anchors, DateTimeOffset.UtcNow);
             return new LevelVerdict(level, outcome.Passed, outcome.Token?.Name, outcome.Failures.Count > 0 ? outcome.Failures[0].Detail : null);
