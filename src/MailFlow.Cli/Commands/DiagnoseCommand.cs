@@ -28,6 +28,14 @@ internal static class DiagnoseCommand
                 }
             }
 
+            var logFiles = (context.Parse.GetValue(logs) ?? []).SelectMany(p => Directory.Exists(p) ? Logs.Reading.ExchangeLogReader.Files(p) : [p]).ToList();
+            var logBytes = logFiles.Sum(f => new FileInfo(f).Length);
+            if (logBytes > 16L * 1024 * 1024)
+            {
+                // Row-level reading keeps evidence per line; say up front that it takes a moment.
+                context.Output.Note($"reading {logFiles.Count} log file(s), {logBytes / (1024 * 1024)} MB; row-level evidence reading runs at about 150 MB/s");
+            }
+
             ProbeReport? probed = null;
             if (context.Parse.GetValue(probe) is { } target)
             {
