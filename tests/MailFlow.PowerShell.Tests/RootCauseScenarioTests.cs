@@ -25,6 +25,30 @@ public sealed class RootCauseScenarioTests : IDisposable
     private readonly string root = Path.Combine(Path.GetTempPath(), "mailflow-tests", Guid.NewGuid().ToString("N"));
     private readonly CertificateAuthority ca = CertificateAuthority.CreateRoot("CN=Lab Public CA, O=MailFlow Lab");
 
+    [Theory]
+    [InlineData(Logs.CertificateLogFormat.MultiLine)]
+    [InlineData(Logs.CertificateLogFormat.SingleLine)]
+    public async Task RC01_the_seed_TlsCertificateName_empty_so_CN_SERVER1_is_presented(Logs.CertificateLogFormat certificateFormat)
+    {
+        var thumbprint = string.Empty;
+        var server = Server("seed", "127.0.0.1", administration =>
+        {
+            using var hybrid = ca.IssueServerCertificate(new ServerCertificateSpec("CN=hybrid.domain.com") { DnsNames = ["hybrid.domain.com"] });
+            thumbprint = administration.CertificateStore.Add(hybrid, [], ExchangeServices.SMTP, "hybrid").Thumbprint; // installed, never named
+            administration.Configuration.Update(c => c.Transport.ProtocolLogCertificateFormat = certificateFormat);
+        });
+
+        var diagnosis = Diagnose((await SendAsync(server))!, [server]);
+
+        var top = diagnosis.Findings[0];
+        Assert.Equal("RC01", top.RootCause);
+        Assert.Equal(Diagnostics.RootCauses.Confidence.High, top.Confidence);
+        Assert.Contains($"$tlscert=Get-ExchangeCertificate {thumbprint}", top.Fix);
+        Assert.Contains("Get-ReceiveConnector \"SERVER1\\Default Frontend SERVER1\" | Set-ReceiveConnector -TlsCertificateName $tlscertname", top.Fix);
+        Assert.Contains(top.Evidence, e => e.Says.Contains("sent CN=SERVER1", StringComparison.Ordinal));
+        Assert.True(Assert.Single(diagnosis.Predictions, p => p.Connector == "SERVER1\\Default Frontend SERVER1").Agrees);
+    }
+
     [Fact]
     public async Task RC02_two_servers_behind_one_name_only_one_fixed()
     {
