@@ -169,6 +169,20 @@ public sealed class RootCauseScenarioTests : IDisposable
     }
 
     [Fact]
+    public async Task A_handshake_that_breaks_is_reported_in_Exchanges_nested_form_and_explained_as_a_TLS_mismatch()
+    {
+        using var named = ca.IssueServerCertificate(new ServerCertificateSpec("CN=hybrid.domain.com") { DnsNames = ["hybrid.domain.com"] });
+        await using var middlebox = new SniFrontEnd("hybrid.domain.com", named, named, breakHandshake: true);
+
+        var reason = await SendAsync(("unused", "127.0.0.1", middlebox.Port), start: false);
+
+        Assert.Equal("450 4.4.317 Cannot connect to remote server [Message=451 4.4.0 TLS negotiation failed with error SocketError]", reason);
+        var explanation = Diagnostics.RootCauses.ReasonExplainer.Explain(reason);
+        Assert.Equal("SocketError", explanation.Reason.TlsError);
+        Assert.Equal("RC12", explanation.Candidates[0].Cause.Id);
+    }
+
+    [Fact]
     public async Task RC21_nothing_listens()
     {
         var reason = await SendAsync((Path.Combine(root, "nobody"), "127.0.0.1", Ports.Free()), start: false);

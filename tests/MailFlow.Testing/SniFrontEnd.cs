@@ -17,9 +17,12 @@ public sealed class SniFrontEnd : IAsyncDisposable
     private readonly TcpListener listener = new(IPAddress.Loopback, 0);
     private readonly CancellationTokenSource stopping = new();
     private readonly Task loop;
+    private readonly bool breakHandshake;
 
-    public SniFrontEnd(string name, X509Certificate2 named, X509Certificate2 fallback)
+    /// <param name="breakHandshake">Answer the TLS ClientHello with plaintext instead, as a broken middlebox does.</param>
+    public SniFrontEnd(string name, X509Certificate2 named, X509Certificate2 fallback, bool breakHandshake = false)
     {
+        this.breakHandshake = breakHandshake;
         listener.Start();
         loop = Task.Run(async () =>
         {
@@ -59,6 +62,13 @@ public sealed class SniFrontEnd : IAsyncDisposable
                     else if (line.Equals("STARTTLS", StringComparison.OrdinalIgnoreCase))
                     {
                         await Write(stream, "220 2.0.0 Ready");
+                        if (breakHandshake)
+                        {
+                            await stream.ReadExactlyAsync(new byte[5], stopping.Token); // the ClientHello's record header
+                            await Write(stream, "HTTP/1.1 400 Bad Request");
+                            return;
+                        }
+
                         await using var tls = new SslStream(stream, leaveInnerStreamOpen: true);
                         await tls.AuthenticateAsServerAsync(new SslServerAuthenticationOptions
                         {

@@ -187,9 +187,12 @@ public sealed class OutboundDelivery
                     var detail = reasonFormat == ReasonFormat.Brace ? OutboundValidationOutcome.LegacyLastErrorDetail : OutboundValidationOutcome.BracketLastErrorPrefix;
                     return (null, Failed(detail) with { Reason = reason }, false);
                 case SslHandshakeException handshake:
+                    // Exchange's form for a handshake that broke without a certificate verdict (exchange-semantics.md §5.2);
+                    // .NET's own explanation goes to the SmtpSend log, where an admin looks next.
                     log.TlsFailed("SocketError");
+                    log.Information(handshake.InnerException?.Message ?? handshake.Message, "TLS handshake detail");
                     TransportMetrics.TlsHandshake("outbound", "SocketError");
-                    return (null, Failed($"450 4.4.317 Cannot connect to remote server [Message=TLS negotiation failed: {handshake.InnerException?.Message ?? handshake.Message}]"), false);
+                    return (null, Failed("450 4.4.317 Cannot connect to remote server [Message=451 4.4.0 TLS negotiation failed with error SocketError]"), false);
                 case not null when guardTripped:
                     log.Information(null, "data after the STARTTLS reply: response injection, connection abandoned");
                     return (null, Failed("450 4.4.317 Cannot connect to remote server [Message=STARTTLS response injection: data followed the 220 reply]"), false);
