@@ -6,7 +6,7 @@ set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")"
 
 # Debian packages the tests drive as real third-party tools (interop, not mocks).
-packages=(openssl ca-certificates swaks libnet-ssleay-perl libio-socket-ssl-perl libauthen-sasl-perl python3 python3-aiosmtpd)
+packages=(openssl ca-certificates swaks libnet-ssleay-perl libio-socket-ssl-perl libauthen-sasl-perl python3 python3-aiosmtpd postfix)
 missing=()
 for package in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")
@@ -15,6 +15,8 @@ if ((${#missing[@]} > 0)); then
   sudo=""
   if [ "$(id -u)" -ne 0 ]; then sudo="sudo"; fi
   echo "test.sh: installing ${missing[*]}" >&2
+  # postfix only for its posttls-finger tool: no mail system is configured or started.
+  echo "postfix postfix/main_mailer_type select No configuration" | $sudo debconf-set-selections
   $sudo apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi

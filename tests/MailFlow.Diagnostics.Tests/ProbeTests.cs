@@ -37,6 +37,7 @@ public sealed class ProbeTests : IDisposable
             Assert.Equal("UntrustedRoot", address.Verdicts[1].Token);
             Assert.Contains(address.Findings, f => f.StartsWith("self-signed", StringComparison.Ordinal));
             Assert.False(await OpenSslVerifies(port, "hybrid.domain.com"));
+            Assert.Equal("Untrusted", await PostTlsFinger(port, "hybrid.domain.com"));
         }
     }
 
@@ -57,6 +58,8 @@ public sealed class ProbeTests : IDisposable
             Assert.All(address.Verdicts, v => Assert.True(v.Passed, $"{v.Level}: {v.Detail}"));
             Assert.Empty(address.Findings);
             Assert.True(await OpenSslVerifies(port, "hybrid.domain.com"));
+            Assert.Equal("Verified", await PostTlsFinger(port, "hybrid.domain.com"));
+            Assert.NotEqual("Verified", await PostTlsFinger(port, "mail.other.test")); // the name does not match: no "Verified", as DomainValidation fails
             var wrongName = Assert.Single((await Probe(port, expect: "mail.other.test")).Addresses);
             Assert.Equal("SubjectMismatch", wrongName.Verdicts.Single(v => v.Level == TlsAuthLevel.DomainValidation).Token);
             Assert.False(await OpenSslVerifies(port, "mail.other.test"));
@@ -83,6 +86,7 @@ public sealed class ProbeTests : IDisposable
             Assert.Equal(sendIntermediate, address.Verdicts.Single(v => v.Level == TlsAuthLevel.CertificateValidation).Passed);
             Assert.Equal(!sendIntermediate, address.Findings.Any(f => f.StartsWith("missing-intermediate", StringComparison.Ordinal)));
             Assert.Equal(sendIntermediate, await OpenSslVerifies(port, "hybrid.domain.com"));
+            Assert.Equal(sendIntermediate ? "Verified" : "Untrusted", await PostTlsFinger(port, "hybrid.domain.com"));
             var fromProbe = Diagnose.Diagnoser.Run(new Diagnose.DiagnosisRequest { Probe = await Probe(port) }).Findings;
             Assert.Equal(!sendIntermediate, fromProbe.Any(f => f.RootCause == "RC06"));
         }
@@ -150,6 +154,27 @@ public sealed class ProbeTests : IDisposable
         });
         configure(administration);
         return (ReceiveService.Start(administration.Data, administration.Configuration.Load(), administration.CertificateStore.List().Certificates, lowestBindablePort: 0), port);
+    }
+
+    /// <summary>
+    /// Postfix's posttls-finger (Debian's postfix package, installed by test.sh) as a second judge:
+    /// "Verified" only when chain and name both check out (DomainValidation passes); at the secure level a
+    /// name mismatch is reported as "Untrusted", like a broken chain.
+    /// </summary>
+    private async Task<string> PostTlsFinger(int port, string name)
+    {
+        var caFile = Path.Combine(root, "ca.pem");
+        await File.WriteAllTextAsync(caFile, ca.Certificate.ExportCertificatePem());
+        var start = new ProcessStartInfo("/usr/sbin/posttls-finger") { RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var arg in new[] { "-c", "-l", "secure", "-F", caFile, $"[127.0.0.1]:{port}", name })
+        {
+            start.ArgumentList.Add(arg);
+        }
+
+        using var process = Process.Start(start)!;
+        var output = await process.StandardOutput.ReadToEndAsync() + await process.StandardError.ReadToEndAsync();
+        await process.WaitForExitAsync();
+        return System.Text.RegularExpressions.Regex.Match(output, @"(Verified|Trusted|Untrusted) TLS connection established") is { Success: true } m ? m.Groups[1].Value : "no TLS: " + output;
     }
 
     /// <summary>OpenSSL as the independent judge: s_client with STARTTLS, our CA, hostname verification; true when it verifies.</summary>
