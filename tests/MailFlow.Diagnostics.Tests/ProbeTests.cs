@@ -165,7 +165,10 @@ public sealed class ProbeTests : IDisposable
     {
         var caFile = Path.Combine(root, "ca.pem");
         await File.WriteAllTextAsync(caFile, ca.Certificate.ExportCertificatePem());
-        var start = new ProcessStartInfo("/usr/sbin/posttls-finger") { RedirectStandardOutput = true, RedirectStandardError = true };
+        // The postfix package is installed unconfigured (no /etc/postfix/main.cf): give the tool a main.cf of its own.
+        var configuration = Directory.CreateDirectory(Path.Combine(root, "postfix")).FullName;
+        await File.WriteAllTextAsync(Path.Combine(configuration, "main.cf"), "compatibility_level = 3.6\n");
+        var start = new ProcessStartInfo("/usr/sbin/posttls-finger") { RedirectStandardOutput = true, RedirectStandardError = true, Environment = { ["MAIL_CONFIG"] = configuration } };
         foreach (var arg in new[] { "-c", "-l", "secure", "-F", caFile, $"[127.0.0.1]:{port}", name })
         {
             start.ArgumentList.Add(arg);
