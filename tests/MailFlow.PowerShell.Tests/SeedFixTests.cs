@@ -124,5 +124,11 @@ public sealed class SeedFixTests : IDisposable
         return candidates.FirstOrDefault(File.Exists);
     }
 
-    public void Dispose() => Directory.Delete(root, recursive: true);
+    public void Dispose()
+    {
+        if (Directory.Exists(root)) // a test that stops before preparing a server leaves nothing behind
+        {
+            Directory.Delete(root, recursive: true);
+        }
+    }
 }

@@ -41,7 +41,7 @@ public sealed class DeliveryService : IAsyncDisposable
     {
         stopRequested = true;
         Nudge();
-        if (!loop.Wait(PassGrace))
+        if (await Task.WhenAny(loop, Task.Delay(PassGrace)) != loop)
         {
             await stopping.CancelAsync();
         }

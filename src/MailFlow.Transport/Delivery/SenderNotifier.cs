@@ -50,11 +50,14 @@ public sealed class SenderNotifier(Spool spool, MessageTrackingLog tracking, str
 /// <summary>Message tracking rows for queued messages, with the fields every event shares filled the same way.</summary>
 public static class TrackingEvents
 {
+    /// <summary>One header parse per message, however many events (SEND, DEFER, FAIL, DSN) it produces.</summary>
+    private static readonly System.Runtime.CompilerServices.ConditionalWeakTable<SpooledMessage, System.Runtime.CompilerServices.StrongBox<(string? MessageId, string? Subject)>> HeaderCache = [];
+
     public static TrackingEvent For(string eventId, string source, SpooledMessage message, IReadOnlyList<string> recipients, string status, string? connector, string? serverHost, string? reason = null)
     {
         ArgumentNullException.ThrowIfNull(message);
         ArgumentNullException.ThrowIfNull(recipients);
-        var (messageId, subject) = Headers(message.Content);
+        var (messageId, subject) = HeaderCache.GetValue(message, m => new System.Runtime.CompilerServices.StrongBox<(string?, string?)>(Headers(m.Content))).Value;
         return new TrackingEvent
         {
             MessageId = messageId,
