@@ -117,6 +117,23 @@ public sealed class RootCauseScenarioTests : IDisposable
         Assert.Equal("RC04", Top(Diagnoser.Run(new DiagnosisRequest { Reason = reason })));
     }
 
+    [Theory]
+    [InlineData(ReasonFormat.Brace)]
+    [InlineData(ReasonFormat.Bracket)]
+    public async Task RC09_the_sender_expects_a_name_the_right_certificate_does_not_carry(ReasonFormat format)
+    {
+        var server = Server("tlsdomain", "127.0.0.1", administration => UseHybridCertificate(administration, issue: true)); // the receiver is right
+
+        var reason = await SendAsync(server, tune: c => c.TlsDomain = "mail.domain.com", format: format);
+
+        Assert.Contains("SubjectMismatch", reason, StringComparison.Ordinal);
+        var diagnosis = Diagnose(reason!, [server]);
+        Assert.Equal("RC09", Top(diagnosis));
+        Assert.Equal(Diagnostics.RootCauses.Confidence.High, diagnosis.Findings[0].Confidence);
+        Assert.Contains("Set-OutboundConnector \"<connector>\" -TlsSettings DomainValidation -TlsDomain hybrid.domain.com", diagnosis.Findings[0].Fix);
+        Assert.DoesNotContain(diagnosis.Findings, f => f.RootCause == "RC01"); // nothing on the receiver needs changing
+    }
+
     [Fact]
     public async Task RC10_a_device_in_front_answers_with_its_own_certificate()
     {

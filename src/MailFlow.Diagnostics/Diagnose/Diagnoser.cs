@@ -51,6 +51,7 @@ public static class Diagnoser
 
         var findings = new List<Finding>();
         var reasonSource = request.Reason is null && tracked.Row is not null ? $"{tracked.Row.File}:{tracked.Row.Line}" : "reason";
+        WrongExpectedName(findings, reason, reasonSource, expected, sessions, certificates, connectors);
         WrongCertificate(findings, request, reason, reasonSource, expected, sessions, certificates, connectors);
         StaleOrInvalidName(findings, certificates, connectors, sessions);
         UnknownThumbprint(findings, reason, sessions, certificates);
@@ -59,7 +60,7 @@ public static class Diagnoser
         FromProbe(findings, request.Probe);
         foreach (var candidate in explanation?.Candidates ?? [])
         {
-            if (findings.All(f => f.RootCause != candidate.Cause.Id))
+            if (findings.All(f => f.RootCause != candidate.Cause.Id && !RulesOut(f, candidate.Cause.Id)))
             {
                 findings.Add(new Finding(candidate.Cause.Id, candidate.Cause.Title, candidate.Confidence == Confidence.High ? Confidence.Medium : candidate.Confidence,
                     [new Evidence("reason", candidate.Because)], [candidate.ConfirmWith], [candidate.Cause.Fix]));
@@ -81,10 +82,85 @@ public static class Diagnoser
         };
     }
 
+    /// <summary>
+    /// RC09: the receiver sent the certificate it was configured to send, but the sender expected another
+    /// name. Two tells: the certificate the logs show carries the host the sender connected to (so the
+    /// sender's TlsDomain, not the host, is what failed); or no certificate in the dump carries the expected
+    /// name while the one sent is the one the connector names.
+    /// </summary>
+    private static void WrongExpectedName(List<Finding> findings, ParsedReason? reason, string reasonSource, string? expected, IReadOnlyList<ProtocolSession> sessions, List<DumpedObject> certificates, List<DumpedObject> connectors)
+    {
+        if (reason is null || expected is null || !(reason.Token is "SubjectMismatch" || reason.Token is null && reason.InnermostEnhancedCode == "4.7.320")
+            || !ReferenceIdentifier.TryParse(expected, allowSubdomainPattern: false, out var reference, out _))
+        {
+            return;
+        }
+
+        var host = reason.TargetHost ?? reason.OutboundProxyTargetHostName;
+        var hostReference = host is not null && ReferenceIdentifier.TryParse(host, allowSubdomainPattern: false, out var parsedHost, out _) ? parsedHost : null;
+        // The sessions the failing attempt could be: same thumbprint and same server address when the
+        // reason gives them. Several different certificates among them is RC02's picture, not this one.
+        var address = reason.TargetAddress?.Split(':')[0];
+        var candidates = sessions.Where(s => s.CertificateSent is { } c
+                && (reason.Thumbprint is null || string.Equals(c.Thumbprint, reason.Thumbprint, StringComparison.OrdinalIgnoreCase))
+                && (address is null || s.LocalEndpoint is null || s.LocalEndpoint.Split(':')[0] == address))
+            .ToList();
+        var sent = candidates.LastOrDefault()?.CertificateSent;
+        // A certificate carrying the expected name cannot be the mismatch, unless the expected name is only
+        // the host (the brace form names no Expected Subject): then the sender must have expected another.
+        if (sent is null || candidates.Select(s => s.CertificateSent!.Thumbprint).Distinct(StringComparer.OrdinalIgnoreCase).Count() > 1
+            || Carries(sent, reference!) && !string.Equals(host, expected, StringComparison.OrdinalIgnoreCase))
+        {
+            return;
+        }
+
+        var evidence = new List<Evidence> { new(reasonSource, $"{reason.EnhancedCode} {reason.Token} for {expected}{(host is null ? string.Empty : " connecting to " + host)}") };
+        var carriesHost = hostReference is not null && Carries(sent, hostReference);
+        var intended = connectors.FirstOrDefault(c => certificates.Any(d => string.Equals(d["Thumbprint"], sent.Thumbprint, StringComparison.OrdinalIgnoreCase) && NamesCertificate(c["TlsCertificateName"], d)));
+        var nobodyCarriesExpected = certificates.Count > 0 && !certificates.Any(c => c.List("CertificateDomains").Any(d => Matches(reference!, d)));
+        if (carriesHost)
+        {
+            evidence.Add(new Evidence(sent.Source.ToString(), $"the server sent {sent.Subject} ({sent.Thumbprint}), which carries {host}, the host the sender connected to: the name the sender expected differs from the host"));
+        }
+        else if (intended is not null && nobodyCarriesExpected)
+        {
+            evidence.Add(new Evidence(sent.Source.ToString(), $"the server sent {sent.Subject} ({sent.Thumbprint}), names {string.Join(";", sent.AlternateNames)}"));
+        }
+        else
+        {
+            return;
+        }
+
+        if (intended is not null)
+        {
+            evidence.Add(new Evidence(intended.SourceOf("TlsCertificateName")!.ToString(), $"{intended["Identity"]} is configured to send exactly that certificate ({intended["TlsCertificateName"]})"));
+        }
+
+        if (nobodyCarriesExpected)
+        {
+            evidence.Add(new Evidence("certificates", $"none of the {certificates.Count} certificates in the dump carries {expected}"));
+        }
+
+        var name = sent.AlternateNames.FirstOrDefault(n => !n.StartsWith('*')) ?? host ?? "<a name in the certificate>";
+        findings.Add(new Finding("RC09", RootCauseCatalog.All["RC09"].Title, carriesHost || intended is not null ? Confidence.High : Confidence.Medium, evidence,
+            ["Get-OutboundConnector | fl TlsSettings,TlsDomain,SmartHosts on the sending tenant confirms the expected name"],
+            [
+                $"Set-OutboundConnector \"<connector>\" -TlsSettings DomainValidation -TlsDomain {name}",
+                $"# on a MailFlow sender: mailflow connector send set \"<connector>\" --TlsDomain {name}",
+            ]));
+    }
+
+    /// <summary>
+    /// Evidence that settles one cause can exclude another the reason alone suggested: RC09 found means the
+    /// receiver sent the certificate it was configured to send, so RC01 (the receiver sent the wrong one) is out.
+    /// </summary>
+    private static bool RulesOut(Finding finding, string cause) =>
+        finding.Confidence == Confidence.High && finding.RootCause == "RC09" && cause == "RC01";
+
     /// <summary>RC01: a connector sent a certificate without the expected name while a certificate with that name sits unused.</summary>
     private static void WrongCertificate(List<Finding> findings, DiagnosisRequest request, ParsedReason? reason, string reasonSource, string? expected, IReadOnlyList<ProtocolSession> sessions, List<DumpedObject> certificates, List<DumpedObject> connectors)
     {
-        if (expected is null || !ReferenceIdentifier.TryParse(expected, allowSubdomainPattern: false, out var reference, out _))
+        if (findings.Any(f => f.RootCause == "RC09") || expected is null || !ReferenceIdentifier.TryParse(expected, allowSubdomainPattern: false, out var reference, out _))
         {
             return;
         }
