@@ -15,7 +15,8 @@ if ((${#missing[@]} > 0)); then
   sudo=""
   if [ "$(id -u)" -ne 0 ]; then sudo="sudo"; fi
   echo "test.sh: installing ${missing[*]}" >&2
-  # postfix only for its posttls-finger tool: no mail system is configured or started.
+  # postfix: posttls-finger, and smtpd as a peer MTA that tests start with a private configuration
+  # directory on a loopback port (tests/MailFlow.Testing/PostfixSmtpd.cs); the system instance stays unconfigured.
   echo "postfix postfix/main_mailer_type select No configuration" | $sudo debconf-set-selections
   $sudo apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null

@@ -15,7 +15,8 @@ namespace MailFlow.Diagnostics.Tests;
 
 /// <summary>
 /// <c>mailflow probe</c> against MailFlow's own receive connector on loopback in several configurations,
-/// each verdict compared with OpenSSL's <c>s_client -verify_hostname</c> on the same target.
+/// and against Postfix's smtpd; each verdict compared with OpenSSL's <c>s_client -verify_hostname</c> and
+/// Postfix's posttls-finger on the same target.
 /// </summary>
 public sealed class ProbeTests : IDisposable
 {
@@ -130,6 +131,70 @@ public sealed class ProbeTests : IDisposable
         Assert.Empty(address.Verdicts);
     }
 
+    /// <summary>The kinds of certificate Postfix is given in the tests below.</summary>
+    public enum PostfixCertificate
+    {
+        None,
+        SelfSigned,
+        LeafOnly,
+        LeafAndIntermediate,
+    }
+
+    /// <summary>
+    /// The same verdicts against another implementation's server: Postfix's smtpd, judged by probe,
+    /// posttls-finger and OpenSSL on the same port.
+    /// </summary>
+    [Theory]
+    [InlineData(PostfixCertificate.None)]
+    [InlineData(PostfixCertificate.SelfSigned)]
+    [InlineData(PostfixCertificate.LeafOnly)]
+    [InlineData(PostfixCertificate.LeafAndIntermediate)]
+    public async Task Postfix_smtpd_as_the_target_gets_the_verdicts_posttls_finger_and_OpenSSL_give(PostfixCertificate kind)
+    {
+        using var intermediate = ca.CreateIntermediate("CN=Probe Issuing CA, O=MailFlow Tests");
+        using var certificate = kind switch
+        {
+            PostfixCertificate.None => null,
+            PostfixCertificate.SelfSigned => SelfSignedCertificateFactory.Create(new SelfSignedCertificateSpec("CN=hybrid.domain.com") { DomainNames = ["hybrid.domain.com"] }),
+            _ => intermediate.IssueServerCertificate(new ServerCertificateSpec("CN=hybrid.domain.com") { DnsNames = ["hybrid.domain.com"] }),
+        };
+        var chain = certificate is null ? null
+            : certificate.ExportCertificatePem() + "\n" + (kind == PostfixCertificate.LeafAndIntermediate ? intermediate.ExportCertificatePem() + "\n" : string.Empty);
+        using var postfix = PostfixSmtpd.Start(Path.Combine(root, "postfix-" + kind), "hybrid.domain.com", chain,
+            certificate is null ? null : PrivateKeyPem(certificate));
+
+        var report = await Probe(postfix.Port);
+        var address = Assert.Single(report.Addresses);
+        var verified = await OpenSslVerifies(postfix.Port, "hybrid.domain.com");
+        var finger = await PostTlsFinger(postfix.Port, "hybrid.domain.com");
+
+        Assert.StartsWith("220 hybrid.domain.com ESMTP", address.Banner, StringComparison.Ordinal);
+        Assert.Equal(kind != PostfixCertificate.None, address.StartTlsOffered);
+        var domainValidation = address.Verdicts.SingleOrDefault(v => v.Level == TlsAuthLevel.DomainValidation);
+        Assert.Equal(verified, domainValidation?.Passed == true);
+        Assert.Equal(finger == "Verified", domainValidation?.Passed == true);
+        switch (kind)
+        {
+            case PostfixCertificate.None:
+                Assert.Contains(address.Findings, f => f.StartsWith("starttls-not-offered", StringComparison.Ordinal));
+                Assert.StartsWith("no TLS", finger, StringComparison.Ordinal);
+                break;
+            case PostfixCertificate.SelfSigned:
+                Assert.Equal([true, false, false], address.Verdicts.Select(v => v.Passed));
+                Assert.Contains(address.Findings, f => f.StartsWith("self-signed", StringComparison.Ordinal));
+                break;
+            case PostfixCertificate.LeafOnly:
+                Assert.Single(address.Chain);
+                Assert.Contains(address.Findings, f => f.StartsWith("missing-intermediate", StringComparison.Ordinal));
+                Assert.Equal("RC06", Diagnose.Diagnoser.Run(new Diagnose.DiagnosisRequest { Probe = report }).Findings[0].RootCause);
+                break;
+            case PostfixCertificate.LeafAndIntermediate:
+                Assert.Equal(2, address.Chain.Count);
+                Assert.All(address.Verdicts, v => Assert.True(v.Passed, $"{v.Level}: {v.Detail}"));
+                break;
+        }
+    }
+
     public void Dispose()
     {
         ca.Dispose();
@@ -137,6 +202,12 @@ public sealed class ProbeTests : IDisposable
         {
             Directory.Delete(root, recursive: true);
         }
+    }
+
+    private static string PrivateKeyPem(X509Certificate2 certificate)
+    {
+        using System.Security.Cryptography.AsymmetricAlgorithm key = (System.Security.Cryptography.AsymmetricAlgorithm?)certificate.GetECDsaPrivateKey() ?? certificate.GetRSAPrivateKey()!;
+        return key.ExportPkcs8PrivateKeyPem();
     }
 
     private Task<ProbeReport> Probe(int port, string expect = "hybrid.domain.com") =>
