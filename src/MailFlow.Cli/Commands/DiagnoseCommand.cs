@@ -30,11 +30,6 @@ internal static class DiagnoseCommand
 
             var logFiles = (context.Parse.GetValue(logs) ?? []).SelectMany(p => Directory.Exists(p) ? Logs.Reading.ExchangeLogReader.Files(p) : [p]).ToList();
             var logBytes = logFiles.Sum(f => new FileInfo(f).Length);
-            if (logBytes > 16L * 1024 * 1024)
-            {
-                // Row-level reading keeps evidence per line; say up front that it takes a moment.
-                context.Output.Note($"reading {logFiles.Count} log file(s), {logBytes / (1024 * 1024)} MB; row-level evidence reading runs at about 150 MB/s");
-            }
 
             ProbeReport? probed = null;
             if (context.Parse.GetValue(probe) is { } target)
@@ -46,7 +41,7 @@ internal static class DiagnoseCommand
                     .GetAwaiter().GetResult();
             }
 
-            var diagnosis = Diagnoser.Run(new DiagnosisRequest
+            var request = new DiagnosisRequest
             {
                 Probe = probed,
                 Reason = context.Parse.GetValue(reason),
@@ -54,7 +49,11 @@ internal static class DiagnoseCommand
                 Certificates = context.Parse.GetValue(certs),
                 Connectors = context.Parse.GetValue(connectors),
                 Expect = context.Parse.GetValue(expect),
-            });
+            };
+            // Row-level reading keeps evidence per line (about 150 MB/s): show progress beyond a few seconds' worth.
+            var diagnosis = logBytes > 16L * 1024 * 1024
+                ? Output.ByteProgress.Run($"reading {logFiles.Count} log file(s)", logBytes, progress => Diagnoser.Run(request with { LogBytesRead = progress }))
+                : Diagnoser.Run(request);
             if (context.Parse.GetValue(html) is { } report)
             {
                 Core.Storage.DurableFile.WriteAllBytes(report, System.Text.Encoding.UTF8.GetBytes(HtmlReport.Render(diagnosis)), UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead | UnixFileMode.OtherRead);

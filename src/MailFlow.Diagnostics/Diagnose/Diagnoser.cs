@@ -18,7 +18,7 @@ public static class Diagnoser
     public static Diagnosis Run(DiagnosisRequest request)
     {
         ArgumentNullException.ThrowIfNull(request);
-        var reader = new ExchangeLogReader();
+        var reader = new ExchangeLogReader { BytesRead = request.LogBytesRead };
         var files = request.Logs.SelectMany(p => Directory.Exists(p) ? ExchangeLogReader.Files(p) : [p]).ToList();
         // One pass: protocol rows become sessions; the latest deferral or failure of a message-tracking log
         // given among the logs stands in for --reason when there is none (custom-data holds Exchange

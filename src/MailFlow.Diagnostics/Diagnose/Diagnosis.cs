@@ -23,6 +23,9 @@ public sealed record DiagnosisRequest
 
     /// <summary>A probe of the receiving server, made by the caller (<c>--probe HOST</c>).</summary>
     public Probe.ProbeReport? Probe { get; init; }
+
+    /// <summary>Told the bytes of log read so far, for a progress display over large inputs.</summary>
+    public IProgress<long>? LogBytesRead { get; init; }
 }
 
 /// <summary>One piece of evidence: where it is (file:line, or "reason") and what it says.</summary>

@@ -30,7 +30,12 @@ public sealed record LogRow(string File, long Line, IReadOnlyList<string> FieldN
 /// </summary>
 public sealed class ExchangeLogReader
 {
+    private long finishedFilesBytes;
+
     public List<string> Malformed { get; } = [];
+
+    /// <summary>Told the bytes read so far over every file this reader has read, every few thousand lines.</summary>
+    public IProgress<long>? BytesRead { get; init; }
 
     /// <summary>The files of a log folder (any depth), oldest name first, <c>.LOG</c> or <c>.log</c>.</summary>
     public static IEnumerable<string> Files(string directory) =>
@@ -46,7 +51,11 @@ public sealed class ExchangeLogReader
         long number = 0;
         while (reader.ReadLine() is { } line)
         {
-            number++;
+            if (++number % 4096 == 0)
+            {
+                BytesRead?.Report(finishedFilesBytes + stream.Position);
+            }
+
             if (line.Length == 0)
             {
                 continue;
@@ -71,6 +80,9 @@ public sealed class ExchangeLogReader
                 Malformed.Add($"{file}:{number}");
             }
         }
+
+        finishedFilesBytes += stream.Length;
+        BytesRead?.Report(finishedFilesBytes);
     }
 
     /// <summary>RFC 4180 fields of one line; false when a quote is left open.</summary>
