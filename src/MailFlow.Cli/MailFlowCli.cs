@@ -57,6 +57,7 @@ public static class MailFlowCli
         root.Subcommands.Add(ProbeCommand.Build(wrap));
         root.Subcommands.Add(DiagnoseCommand.Build(wrap));
         root.Subcommands.Add(LogsCommand.Build(wrap));
+        root.Subcommands.Add(LabCommand.Build(wrap));
         return root;
     }
 

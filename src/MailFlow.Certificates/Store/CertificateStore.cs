@@ -98,7 +98,11 @@ public sealed class CertificateStore
         return Add(created, [], services, friendlyName);
     }
 
-    /// <summary>Adds a certificate. Refused when one with the same thumbprint is already there, as Exchange does.</summary>
+    /// <summary>
+    /// Adds a certificate. When one with the same thumbprint is already there, the import may only complete
+    /// it — a private key or intermediates it lacked (the fix for a certificate imported without its key,
+    /// RC04, or without its chain, RC06); anything else is refused, as Exchange refuses a duplicate.
+    /// </summary>
     public ExchangeCertificate Add(X509Certificate2 certificate, IReadOnlyList<X509Certificate2> chain, ExchangeServices services, string? friendlyName)
     {
         ArgumentNullException.ThrowIfNull(certificate);
@@ -107,7 +111,7 @@ public sealed class CertificateStore
         var destination = Path.Combine(Directory, certificate.Thumbprint);
         if (System.IO.Directory.Exists(destination))
         {
-            throw new MailFlowException($"a certificate with thumbprint {certificate.Thumbprint} is already in the store", MailFlowErrorKind.AlreadyExists);
+            return Complete(destination, certificate, chain);
         }
 
         var staging = Path.Combine(Directory, $".import-{Guid.NewGuid():N}");
@@ -172,6 +176,38 @@ public sealed class CertificateStore
     }
 
     private static bool IsThumbprint(string value) => value.Length == 40 && value.All(Uri.IsHexDigit);
+
+    private static ExchangeCertificate Complete(string folder, X509Certificate2 certificate, IReadOnlyList<X509Certificate2> chain)
+    {
+        var existing = Load(folder);
+        var addsKey = certificate.HasPrivateKey && !existing.Certificate.HasPrivateKey;
+        var addsChain = chain.Count > 0 && existing.Chain.Count == 0;
+        if (!addsKey && !addsChain)
+        {
+            throw new MailFlowException($"a certificate with thumbprint {certificate.Thumbprint} is already in the store", MailFlowErrorKind.AlreadyExists);
+        }
+
+        if (addsKey)
+        {
+            AddFile(folder, PrivateKeyFile, CertificateBuilder.ExportPrivateKeyPem(certificate) + "\n", DurableFile.PrivateFile);
+        }
+
+        if (addsChain)
+        {
+            AddFile(folder, ChainFile, string.Concat(chain.Select(c => c.ExportCertificatePem() + "\n")), UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead | UnixFileMode.OtherRead);
+        }
+
+        return Load(folder);
+    }
+
+    /// <summary>A file new to a stored certificate: written and synced aside, then renamed in, so a crash leaves it whole or absent.</summary>
+    private static void AddFile(string folder, string name, string content, UnixFileMode mode)
+    {
+        var temporary = Path.Combine(folder, $".{name}.{Guid.NewGuid():N}");
+        DurableFile.WriteAndSync(temporary, Encoding.ASCII.GetBytes(content), mode);
+        File.Move(temporary, Path.Combine(folder, name));
+        DurableFile.SyncDirectory(folder);
+    }
 
     private static ExchangeCertificate Load(string folder)
     {

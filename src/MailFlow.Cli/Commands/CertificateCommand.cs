@@ -67,7 +67,7 @@ internal static class CertificateCommand
             }
             else
             {
-                context.Output.WriteFormatList(FormatList(certificate));
+                context.Output.WriteFormatList(ExchangeCertificateCommands.View(certificate));
             }
 
             return MailFlowCli.Success;
@@ -234,27 +234,6 @@ internal static class CertificateCommand
 
         output.Out.WriteLine();
     }
-
-    internal static IReadOnlyList<KeyValuePair<string, string>> FormatList(ExchangeCertificateProperties c) =>
-    [
-        new("CertificateDomains", "{" + string.Join(", ", c.CertificateDomains) + "}"),
-        new("FriendlyName", c.FriendlyName),
-        new("HasPrivateKey", c.HasPrivateKey ? "True" : "False"),
-        new("IsSelfSigned", c.IsSelfSigned ? "True" : "False"),
-        new("Issuer", c.Issuer),
-        new("NotAfter", c.NotAfter.ToString("u", CultureInfo.InvariantCulture)),
-        new("NotBefore", c.NotBefore.ToString("u", CultureInfo.InvariantCulture)),
-        new("PublicKeySize", c.PublicKeySize.ToString(CultureInfo.InvariantCulture)),
-        new("RootCAType", c.RootCAType.ToString()),
-        new("SerialNumber", c.SerialNumber),
-        new("Services", c.Services),
-        new("SignatureAlgorithm", c.SignatureAlgorithm),
-        new("Status", c.Status.ToString()),
-        new("Subject", c.Subject),
-        new("Thumbprint", c.Thumbprint),
-        new("Version", c.Version.ToString(CultureInfo.InvariantCulture)),
-        new("ChainStatus", c.ChainStatus),
-    ];
 
     private static void WriteCreated(CommandContext context, string thumbprint)
     {

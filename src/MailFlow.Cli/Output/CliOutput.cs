@@ -43,16 +43,7 @@ internal sealed class CliOutput
     public void WriteJson<T>(T value) => Out.WriteLine(JsonSerializer.Serialize(value, JsonOptions));
 
     /// <summary>PowerShell Format-List: names padded to one column, " : ", value.</summary>
-    public void WriteFormatList(IReadOnlyList<KeyValuePair<string, string>> properties)
-    {
-        var width = properties.Max(p => p.Key.Length);
-        foreach (var (name, value) in properties)
-        {
-            Out.WriteLine($"{name.PadRight(width)} : {value}");
-        }
-
-        Out.WriteLine();
-    }
+    public void WriteFormatList(IReadOnlyList<KeyValuePair<string, string>> properties) => Management.FormatList.Write(Out, properties);
 
     public void WriteTable(IReadOnlyList<string> headers, IEnumerable<IReadOnlyList<string>> rows)
     {

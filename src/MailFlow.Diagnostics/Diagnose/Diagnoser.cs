@@ -51,12 +51,14 @@ public static class Diagnoser
 
         var findings = new List<Finding>();
         var reasonSource = request.Reason is null && tracked.Row is not null ? $"{tracked.Row.File}:{tracked.Row.Line}" : "reason";
+        DifferentServers(findings, sessions, expected);
         WrongExpectedName(findings, reason, reasonSource, expected, sessions, certificates, connectors);
+        UntrustedIssuer(findings, reason, reasonSource, expected, sessions, certificates, connectors);
         WrongCertificate(findings, request, reason, reasonSource, expected, sessions, certificates, connectors);
         StaleOrInvalidName(findings, certificates, connectors, sessions);
+        TlsNotOffered(findings, connectors, sessions);
         UnknownThumbprint(findings, reason, sessions, certificates);
         Expired(findings, reason, certificates, expected);
-        DifferentServers(findings, sessions, expected);
         FromProbe(findings, request.Probe);
         foreach (var candidate in explanation?.Candidates ?? [])
         {
@@ -160,7 +162,8 @@ public static class Diagnoser
     /// <summary>RC01: a connector sent a certificate without the expected name while a certificate with that name sits unused.</summary>
     private static void WrongCertificate(List<Finding> findings, DiagnosisRequest request, ParsedReason? reason, string reasonSource, string? expected, IReadOnlyList<ProtocolSession> sessions, List<DumpedObject> certificates, List<DumpedObject> connectors)
     {
-        if (findings.Any(f => f.RootCause == "RC09") || expected is null || !ReferenceIdentifier.TryParse(expected, allowSubdomainPattern: false, out var reference, out _))
+        // RC02 (one server fixed, another not) and RC09 (the sender's name is wrong) explain a wrong-looking certificate better.
+        if (findings.Any(f => f.RootCause is "RC02" or "RC09" || f.RootCause == "RC01") || expected is null || !ReferenceIdentifier.TryParse(expected, allowSubdomainPattern: false, out var reference, out _))
         {
             return;
         }
@@ -216,18 +219,86 @@ public static class Diagnoser
             return;
         }
 
+        findings.Add(new Finding("RC01", RootCauseCatalog.All["RC01"].Title, score >= 3 && sentWrong && goodUnused ? Confidence.High : Confidence.Medium, evidence, missing,
+            NameTheCertificate(connector, connectorName, good, expected)));
+    }
+
+    /// <summary>The article's three lines with the real thumbprint and connector, the restart of the right service, and the MailFlow equivalent.</summary>
+    private static List<string> NameTheCertificate(DumpedObject? connector, string? connectorName, DumpedObject? good, string expected)
+    {
         var identity = connector?["Identity"] ?? connectorName ?? "<SERVER>\\Default Frontend <SERVER>";
         var thumbprint = good?["Thumbprint"] ?? "<thumbprint of the certificate for " + expected + ">";
         var service = connector?["TransportRole"] is "HubTransport" ? "MSExchangeTransport" : "MSExchangeFrontEndTransport";
-        var fix = new List<string>
-        {
+        return
+        [
             $"$tlscert=Get-ExchangeCertificate {thumbprint}",
             "$tlscertname=\"<I>$($TLScert.Issuer)<S>$($TLSCert.Subject)\"",
             $"Get-ReceiveConnector \"{identity}\" | Set-ReceiveConnector -TlsCertificateName $tlscertname",
             $"Restart-Service {service}",
             $"# on a MailFlow server: mailflow connector receive set \"{identity}\" --TlsCertificateName \"<I>{good?["Issuer"] ?? "<issuer>"}<S>{good?["Subject"] ?? "<subject>"}\" && mailflow service restart",
+        ];
+    }
+
+    /// <summary>
+    /// RC01 in its UntrustedRoot form: the certificate sent carries the right name, but the sender does not
+    /// trust its issuer (typically a company's own CA), while a certificate for the same name from another
+    /// issuer is installed and unused. With a single certificate for the name this is RC06's picture instead.
+    /// </summary>
+    private static void UntrustedIssuer(List<Finding> findings, ParsedReason? reason, string reasonSource, string? expected, IReadOnlyList<ProtocolSession> sessions, List<DumpedObject> certificates, List<DumpedObject> connectors)
+    {
+        if (reason?.Token != "UntrustedRoot" || expected is null || !ReferenceIdentifier.TryParse(expected, allowSubdomainPattern: false, out var reference, out _))
+        {
+            return;
+        }
+
+        var session = sessions.LastOrDefault(s => s.CertificateSent is { } c && Carries(c, reference!));
+        var sent = session?.CertificateSent;
+        var connector = connectors.FirstOrDefault(c => string.Equals(c["Identity"], session?.ConnectorId, StringComparison.OrdinalIgnoreCase));
+        var other = certificates.FirstOrDefault(c => !string.Equals(c["Thumbprint"], sent?.Thumbprint, StringComparison.OrdinalIgnoreCase)
+            && !string.Equals(c["Issuer"], sent?.Issuer, StringComparison.OrdinalIgnoreCase)
+            && c.List("CertificateDomains").Any(d => Matches(reference!, d)) && c.List("Services").Contains("SMTP", StringComparer.OrdinalIgnoreCase) && c["HasPrivateKey"] != "False");
+        if (sent is null || other is null)
+        {
+            return;
+        }
+
+        var evidence = new List<Evidence>
+        {
+            new(reasonSource, $"{reason.EnhancedCode} UntrustedRoot for {expected}: the sender did not trust the chain it was shown"),
+            new(sent.Source.ToString(), $"connector {session!.ConnectorId} sent {sent.Subject} issued by {sent.Issuer} ({sent.Thumbprint})"),
+            new(other.SourceOf("Thumbprint")!.ToString(), $"certificate {other["Thumbprint"]} for the same name, issued by {other["Issuer"]}, is installed with SMTP enabled and unused"),
         };
-        findings.Add(new Finding("RC01", RootCauseCatalog.All["RC01"].Title, score >= 3 && sentWrong && goodUnused ? Confidence.High : Confidence.Medium, evidence, missing, fix));
+        if (connector?["TlsCertificateName"] is { } name)
+        {
+            evidence.Add(new Evidence(connector.SourceOf("TlsCertificateName")!.ToString(), $"{connector["Identity"]} names {name}"));
+        }
+
+        findings.Add(new Finding("RC01", RootCauseCatalog.All["RC01"].Title, Confidence.High, evidence,
+            ["which roots the sender trusts: Exchange Online trusts public CAs only, not a company's own"], NameTheCertificate(connector, session.ConnectorId, other, expected)));
+    }
+
+    /// <summary>RC23: a connector whose AuthMechanism lacks Tls offered no STARTTLS in the sessions the log shows.</summary>
+    private static void TlsNotOffered(List<Finding> findings, List<DumpedObject> connectors, IReadOnlyList<ProtocolSession> sessions)
+    {
+        foreach (var connector in connectors)
+        {
+            if (connector["AuthMechanism"] is not { } mechanisms || mechanisms.Split(',').Any(m => m.Trim().Equals("Tls", StringComparison.OrdinalIgnoreCase)))
+            {
+                continue;
+            }
+
+            var evidence = new List<Evidence> { new(connector.SourceOf("AuthMechanism")!.ToString(), $"{connector["Identity"]} has AuthMechanism {mechanisms}: no Tls, so no STARTTLS and no certificate") };
+            var plain = sessions.LastOrDefault(s => string.Equals(s.ConnectorId, connector["Identity"], StringComparison.OrdinalIgnoreCase) && s.Ehlo is not null && !s.StartTlsOffered);
+            if (plain is not null)
+            {
+                evidence.Add(new Evidence(plain.Lines[0].ToString(), $"session {plain.SessionId} from {plain.RemoteEndpoint}: the EHLO reply offered no STARTTLS"));
+            }
+
+            var fix = RootCauseCatalog.All["RC23"].Fix.Replace("<SRV>\\Default Frontend <SRV>", connector["Identity"], StringComparison.Ordinal);
+            findings.Add(new Finding("RC23", RootCauseCatalog.All["RC23"].Title, plain is null ? Confidence.Medium : Confidence.High, evidence,
+                plain is null ? ["the SmtpReceive log of a session from the sender (did the EHLO reply offer STARTTLS?)"] : [],
+                [fix, $"# on a MailFlow server: mailflow connector receive set \"{connector["Identity"]}\" --AuthMechanism \"Tls, Integrated, BasicAuth, BasicAuthRequireTLS, ExchangeServer\" && mailflow service restart"]));
+        }
     }
 
     /// <summary>RC10: the thumbprint the sender saw is in no server's store and in no protocol log.</summary>

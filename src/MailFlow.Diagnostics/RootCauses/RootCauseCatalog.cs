@@ -3,7 +3,10 @@ namespace MailFlow.Diagnostics.RootCauses;
 /// <summary>One root cause of root-causes.md: what it is and the fix an admin runs.</summary>
 public sealed record RootCause(string Id, string Title, string Fix);
 
-/// <summary>RC01–RC22, with fixes in the commands Exchange admins type (root-causes.md §1).</summary>
+/// <summary>
+/// RC01–RC22, with fixes in the commands Exchange admins type (root-causes.md §1), and RC23, MailFlow's
+/// addition for a connector that offers no TLS by configuration (decision 0017).
+/// </summary>
 public static class RootCauseCatalog
 {
     public static IReadOnlyDictionary<string, RootCause> All { get; } = new RootCause[]
@@ -37,5 +40,7 @@ public static class RootCauseCatalog
         new("RC20", "Exchange 2013 ≤ CU8 still trusts Exchange Online's old certificate (TlsDomainCapabilities)", "Set-ReceiveConnector \"<SERVER>\\Default Frontend <SERVER>\" -TlsDomainCapabilities \"mail.protection.outlook.com:AcceptCloudServicesMail\", or run the HCW on a current CU"),
         new("RC21", "Not TLS: DNS, a timeout, or a refused connection (firewall not allowing Exchange Online, port 25 blocked)", "Fix DNS or the firewall; allow Exchange Online's IP ranges to port 25"),
         new("RC22", "DANE or MTA-STS enforcement failed", "Fix the TLSA records or the MTA-STS policy, or the certificate they describe"),
+        new("RC23", "The receive connector offers no STARTTLS by configuration (AuthMechanism without Tls)",
+            "Set-ReceiveConnector \"<SRV>\\Default Frontend <SRV>\" -AuthMechanism Tls,Integrated,BasicAuth,BasicAuthRequireTLS,ExchangeServer; Restart-Service MSExchangeFrontEndTransport"),
     }.ToDictionary(r => r.Id);
 }

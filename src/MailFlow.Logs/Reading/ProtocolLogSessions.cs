@@ -89,7 +89,9 @@ public static class ProtocolLogSessions
                 case "<" when data.StartsWith("EHLO", StringComparison.OrdinalIgnoreCase) || data.StartsWith("HELO", StringComparison.OrdinalIgnoreCase):
                     session.Ehlo ??= data.Length > 5 ? data[5..].Trim() : string.Empty;
                     break;
-                case "<" or ">" when data.Length > 4 && data[4..].Trim().Equals("STARTTLS", StringComparison.OrdinalIgnoreCase) && data.StartsWith("250", StringComparison.Ordinal):
+                // The EHLO reply is logged a line per keyword ("250-STARTTLS") or, as Exchange writes it, in one
+                // line ("250  SERVER1.domain.com Hello [ip] SIZE … STARTTLS …").
+                case "<" or ">" when data.StartsWith("250", StringComparison.Ordinal) && OffersStartTls(data):
                     session.StartTlsOffered = true;
                     break;
                 case "*":
@@ -189,5 +191,18 @@ public static class ProtocolLogSessions
         return issuerAt > 0
             ? new LoggedCertificate(dns[..issuerAt], dns[(issuerAt + 1)..], serial, thumbprint, names, source)
             : new LoggedCertificate(dns, null, serial, thumbprint, names, source);
+    }
+
+    private static bool OffersStartTls(string reply)
+    {
+        foreach (var keyword in reply.AsSpan(4).Split(' '))
+        {
+            if (reply.AsSpan(4)[keyword].Trim().Equals("STARTTLS", StringComparison.OrdinalIgnoreCase))
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 }

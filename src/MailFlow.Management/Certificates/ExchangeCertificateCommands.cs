@@ -1,3 +1,4 @@
+using System.Globalization;
 using MailFlow.Certificates.Identity;
 using MailFlow.Certificates.Issuance;
 using MailFlow.Certificates.Selection;
@@ -52,6 +53,28 @@ public sealed class ExchangeCertificateCommands
         ArgumentNullException.ThrowIfNull(administration);
         this.administration = administration;
     }
+
+    /// <summary>The properties <c>Get-ExchangeCertificate | fl</c> shows, in its order.</summary>
+    public static IReadOnlyList<KeyValuePair<string, string>> View(ExchangeCertificateProperties c) =>
+    [
+        new("CertificateDomains", "{" + string.Join(", ", c.CertificateDomains) + "}"),
+        new("FriendlyName", c.FriendlyName),
+        new("HasPrivateKey", c.HasPrivateKey ? "True" : "False"),
+        new("IsSelfSigned", c.IsSelfSigned ? "True" : "False"),
+        new("Issuer", c.Issuer),
+        new("NotAfter", c.NotAfter.ToString("u", CultureInfo.InvariantCulture)),
+        new("NotBefore", c.NotBefore.ToString("u", CultureInfo.InvariantCulture)),
+        new("PublicKeySize", c.PublicKeySize.ToString(CultureInfo.InvariantCulture)),
+        new("RootCAType", c.RootCAType.ToString()),
+        new("SerialNumber", c.SerialNumber),
+        new("Services", c.Services),
+        new("SignatureAlgorithm", c.SignatureAlgorithm),
+        new("Status", c.Status.ToString()),
+        new("Subject", c.Subject),
+        new("Thumbprint", c.Thumbprint),
+        new("Version", c.Version.ToString(CultureInfo.InvariantCulture)),
+        new("ChainStatus", c.ChainStatus),
+    ];
 
     /// <summary>Get-ExchangeCertificate: every certificate with its Format-List properties.</summary>
     public IReadOnlyList<ExchangeCertificateProperties> Get(out IReadOnlyList<string> problems)
