@@ -39,7 +39,9 @@ public static class Diagnoser
             }
         }
 
-        var sessions = ProtocolLogSessions.Read(ProtocolRows());
+        // The server certificate rules look at the receiving side only: in an SmtpSend log the certificate
+        // "sent" is the sender's client certificate.
+        var sessions = ProtocolLogSessions.Read(ProtocolRows()).Where(s => !s.Outbound).ToList();
         var reasonText = request.Reason ?? tracked.Text;
         var explanation = reasonText is null ? null : ReasonExplainer.Explain(reasonText);
         var reason = explanation?.Reason;
@@ -302,7 +304,7 @@ public static class Diagnoser
     }
 
     /// <summary>RC10: the thumbprint the sender saw is in no server's store and in no protocol log.</summary>
-    private static void UnknownThumbprint(List<Finding> findings, ParsedReason? reason, IReadOnlyList<ProtocolSession> sessions, List<DumpedObject> certificates)
+    private static void UnknownThumbprint(List<Finding> findings, ParsedReason? reason, List<ProtocolSession> sessions, List<DumpedObject> certificates)
     {
         var thumbprint = reason?.Thumbprint;
         if (thumbprint is null || certificates.Count == 0)

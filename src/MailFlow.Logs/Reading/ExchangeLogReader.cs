@@ -5,6 +5,9 @@ namespace MailFlow.Logs.Reading;
 /// <summary>One data line of an Exchange CSV log, with the file and line it came from.</summary>
 public sealed record LogRow(string File, long Line, IReadOnlyList<string> FieldNames, IReadOnlyList<string> Values)
 {
+    /// <summary>The file's <c>#Log-type:</c> header, e.g. "SMTP Receive Protocol Log"; null when it has none.</summary>
+    public string? LogType { get; init; }
+
     public string? this[string field]
     {
         get
@@ -46,6 +49,7 @@ public sealed class ExchangeLogReader
     public IEnumerable<LogRow> Read(string file)
     {
         IReadOnlyList<string> fields = [];
+        string? logType = null;
         using var stream = new FileStream(file, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
         using var reader = new StreamReader(stream, Encoding.UTF8);
         long number = 0;
@@ -67,13 +71,17 @@ public sealed class ExchangeLogReader
                 {
                     fields = line["#Fields:".Length..].Trim().Split(',');
                 }
+                else if (line.StartsWith("#Log-type:", StringComparison.Ordinal))
+                {
+                    logType = line["#Log-type:".Length..].Trim();
+                }
 
                 continue;
             }
 
             if (TrySplit(line, out var values))
             {
-                yield return new LogRow(file, number, fields, values);
+                yield return new LogRow(file, number, fields, values) { LogType = logType };
             }
             else
             {

@@ -28,6 +28,9 @@ public sealed class ProtocolSession
 
     public bool StartTlsOffered { get; set; }
 
+    /// <summary>From an SmtpSend log: this side was the client, so a certificate it sent is its client certificate.</summary>
+    public bool Outbound { get; set; }
+
     /// <summary>The certificate this side presented ("Sending certificate").</summary>
     public LoggedCertificate? CertificateSent { get; set; }
 
@@ -62,7 +65,7 @@ public static class ProtocolLogSessions
             var id = row["session-id"] ?? string.Empty;
             if (!sessions.TryGetValue((connector, id), out var session))
             {
-                session = new ProtocolSession { ConnectorId = connector, SessionId = id };
+                session = new ProtocolSession { ConnectorId = connector, SessionId = id, Outbound = row.LogType?.Contains("Send", StringComparison.OrdinalIgnoreCase) == true };
                 sessions[(connector, id)] = session;
                 order.Add(session);
             }
