@@ -171,12 +171,13 @@ public sealed class LabRun
 
         await StepAsync("Restart", restarted);
 
-        var retried = new QueueCommands(sender.Administration).RetryQueue();
+        var queues = new QueueCommands(sender.Administration);
+        var retried = queues.GetQueue(MessageState.Retry).Select(q => (q.Identity, Count: queues.RetryQueue(q.Identity))).ToList();
         var delivered = await DeliveredAsync(world, sender, from, cancellationToken);
         var fresh = await SubmitAsync(sender, recipient, cancellationToken);
         var freshDelivered = await DeliveredAsync(world, sender, fresh, cancellationToken);
         await StepAsync("Retry", [
-            $"mailflow queue retry --data {sender.Root}: {retried} queue(s) retried",
+            .. retried.Select(q => $"mailflow queue retry \"{q.Identity}\" --data {sender.Root}: {q.Count} message(s) due now"),
             $"the deferred message from {from} is delivered: {delivered}",
             $"new mail flows: the message from {fresh} is delivered: {freshDelivered}"]);
         return top.RootCause;
