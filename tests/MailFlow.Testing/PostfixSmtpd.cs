@@ -99,20 +99,14 @@ public sealed class PostfixSmtpd : IDisposable
 
     public void Dispose() => Control("stop");
 
-    private static string Privileged(string command) => Environment.UserName == "root" ? command : "sudo";
-
     private void Control(string verb) => Run("postfix", "-c", configuration, verb);
 
+    /// <summary>Runs a command as root: directly when the tests are root (as on CI), else through password-less sudo.</summary>
     private static void Run(string command, params string[] arguments)
     {
-        var start = new ProcessStartInfo(Privileged(command)) { RedirectStandardOutput = true, RedirectStandardError = true };
-        if (start.FileName == "sudo")
-        {
-            start.ArgumentList.Add("-n");
-            start.ArgumentList.Add(command);
-        }
-
-        foreach (var argument in arguments)
+        var asRoot = Environment.UserName == "root";
+        var start = new ProcessStartInfo(asRoot ? command : "sudo") { RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var argument in (asRoot ? arguments : ["-n", command, .. arguments]))
         {
             start.ArgumentList.Add(argument);
         }
