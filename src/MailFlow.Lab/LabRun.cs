@@ -80,6 +80,12 @@ public sealed class LabRun
         {
             failure = e.Message;
         }
+        catch (Exception e) when (e is IOException or System.Net.Sockets.SocketException or Core.Errors.MailFlowException or MailKit.CommandException or MailKit.ProtocolException or InvalidOperationException)
+        {
+            // A machine that would not start, a refused submission, a management call that failed: the run
+            // fails at this step with the cause, and the directories stay for a look.
+            failure = $"{e.GetType().Name}: {e.Message}";
+        }
 
         var result = new LabReport(scenario.Name, scenario.RootCause, diagnosed, failure is null, failure, run.steps, clock.Elapsed.TotalSeconds, directory);
         await File.WriteAllTextAsync(Path.Combine(directory, "lab.json"), JsonSerializer.Serialize(result, ReportJson), cancellationToken);
