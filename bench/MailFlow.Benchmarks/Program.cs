@@ -6,7 +6,14 @@ if (args is ["generate-smtp-receive-log", var path, var megabytes])
 {
     var sessions = SmtpReceiveLogGenerator.Write(path, long.Parse(megabytes, System.Globalization.CultureInfo.InvariantCulture) * 1024 * 1024);
     Console.WriteLine($"{path}: {sessions} sessions");
-    return;
+    return 0;
+}
+
+// `smtp-load --port P [--messages N] [--concurrency C] [--size-kib K] [--starttls] [--per-connection M]`: bench/'s load generator.
+if (args is ["smtp-load", .. var load])
+{
+    return SmtpLoad.Run(load);
 }
 
 BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);
+return 0;

@@ -1,0 +1,187 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Net.Security;
+using System.Net.Sockets;
+using System.Text;
+
+namespace MailFlow.Benchmarks;
+
+/// <summary>
+/// The load generator for bench/: C parallel SMTP clients sending N messages of a fixed size to one
+/// loopback server, optionally over STARTTLS (resumed TLS sessions, certificate not checked — the
+/// server's cost is what is measured), one connection per message or several per connection.
+/// Commands are pipelined where RFC 2920 allows (MAIL, RCPT, DATA in one write), so the client spends
+/// few syscalls per message. Prints one JSON line: messages, seconds, msgs/s, p50/p99 latency, client CPU.
+/// </summary>
+public static class SmtpLoad
+{
+    public static int Run(string[] args)
+    {
+        var options = args.Select((a, i) => (a, i)).Where(p => p.a.StartsWith("--", StringComparison.Ordinal))
+            .ToDictionary(p => p.a[2..], p => p.i + 1 < args.Length && !args[p.i + 1].StartsWith("--", StringComparison.Ordinal) ? args[p.i + 1] : "true");
+        string Get(string name, string fallback) => options.TryGetValue(name, out var v) ? v : fallback;
+        var host = Get("host", "127.0.0.1");
+        var port = int.Parse(Get("port", "25"), CultureInfo.InvariantCulture);
+        var messages = int.Parse(Get("messages", "1000"), CultureInfo.InvariantCulture);
+        var concurrency = int.Parse(Get("concurrency", "20"), CultureInfo.InvariantCulture);
+        var perConnection = int.Parse(Get("per-connection", "1"), CultureInfo.InvariantCulture);
+        var startTls = Get("starttls", "false") == "true";
+        var recipient = Get("rcpt", "user@bench.test");
+        var body = Body(int.Parse(Get("size-kib", "10"), CultureInfo.InvariantCulture));
+
+        var latencies = new double[messages];
+        var next = -1;
+        var failures = 0;
+        string? firstFailure = null;
+        var cpu = Process.GetCurrentProcess().TotalProcessorTime;
+        var clock = Stopwatch.StartNew();
+        var workers = Enumerable.Range(0, concurrency).Select(_ => Task.Run(async () =>
+        {
+            while (true)
+            {
+                var first = Interlocked.Add(ref next, perConnection) - perConnection + 1;
+                if (first >= messages)
+                {
+                    return;
+                }
+
+                var count = Math.Min(perConnection, messages - first);
+                try
+                {
+                    await SendAsync(host, port, startTls, recipient, body, first, count, latencies);
+                }
+                catch (Exception e) when (e is IOException or SocketException or InvalidOperationException or System.Security.Authentication.AuthenticationException)
+                {
+                    Interlocked.Add(ref failures, count);
+                    Interlocked.CompareExchange(ref firstFailure, e.Message, null);
+                }
+            }
+        })).ToArray();
+        Task.WaitAll(workers);
+        var seconds = clock.Elapsed.TotalSeconds;
+        var clientCpuMs = (Process.GetCurrentProcess().TotalProcessorTime - cpu).TotalMilliseconds;
+        var sent = latencies.Where(l => l > 0).Order().ToArray();
+        double Percentile(double p) => sent.Length == 0 ? 0 : sent[Math.Min(sent.Length - 1, (int)(p * sent.Length))];
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"{{\"messages\":{sent.Length},\"failures\":{failures},\"seconds\":{seconds:0.###},\"msgs_per_s\":{sent.Length / seconds:0.#},\"p50_ms\":{Percentile(0.5):0.##},\"p99_ms\":{Percentile(0.99):0.##},\"client_cpu_ms_per_msg\":{clientCpuMs / Math.Max(1, sent.Length):0.###}{(firstFailure is null ? string.Empty : ",\"first_failure\":\"" + firstFailure.Replace("\"", "'", StringComparison.Ordinal) + "\"")}}}"));
+        return failures == 0 ? 0 : 1;
+    }
+
+    private static async Task SendAsync(string host, int port, bool startTls, string recipient, byte[] body, int first, int count, double[] latencies)
+    {
+        var started = Stopwatch.GetTimestamp();
+        using var client = new TcpClient { NoDelay = true };
+        await client.ConnectAsync(host, port);
+        Stream stream = client.GetStream();
+        var reader = new ReplyReader(stream);
+        await reader.ExpectAsync('2');
+        await WriteAsync(stream, "EHLO load.bench.test\r\n");
+        await reader.ExpectAsync('2');
+        if (startTls)
+        {
+            await WriteAsync(stream, "STARTTLS\r\n");
+            await reader.ExpectAsync('2');
+            var tls = new SslStream(stream, leaveInnerStreamOpen: false);
+            await tls.AuthenticateAsClientAsync(new SslClientAuthenticationOptions
+            {
+                TargetHost = "bench.test", // the same name every time: the TLS session cache resumes
+#pragma warning disable CA5359 // a load generator against our own loopback servers: validation is not what is measured
+                RemoteCertificateValidationCallback = (_, _, _, _) => true,
+#pragma warning restore CA5359
+                AllowTlsResume = true,
+            });
+            stream = tls;
+            reader = new ReplyReader(stream);
+            await WriteAsync(stream, "EHLO load.bench.test\r\n");
+            await reader.ExpectAsync('2');
+        }
+
+        for (var i = 0; i < count; i++)
+        {
+            if (i > 0)
+            {
+                started = Stopwatch.GetTimestamp();
+            }
+
+            await WriteAsync(stream, $"MAIL FROM:<load{first + i}@bench.test>\r\nRCPT TO:<{recipient}>\r\nDATA\r\n");
+            await reader.ExpectAsync('2');
+            await reader.ExpectAsync('2');
+            await reader.ExpectAsync('3');
+            await stream.WriteAsync(body);
+            await reader.ExpectAsync('2');
+            latencies[first + i] = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
+        }
+
+        await WriteAsync(stream, "QUIT\r\n");
+        await reader.ExpectAsync('2');
+        await stream.DisposeAsync();
+    }
+
+    private static Task WriteAsync(Stream stream, string text) => stream.WriteAsync(Encoding.ASCII.GetBytes(text)).AsTask();
+
+    /// <summary>Headers and text lines up to the size, then the end-of-data line.</summary>
+    private static byte[] Body(int kib)
+    {
+        var text = new StringBuilder("From: <load@bench.test>\r\nTo: <user@bench.test>\r\nSubject: load\r\nMessage-ID: <load@bench.test>\r\n\r\n");
+        while (text.Length < kib * 1024)
+        {
+            text.Append("The quick brown fox jumps over the lazy dog; 0123456789 abcdefghijklmnopqrstuvwxyz.\r\n");
+        }
+
+        return Encoding.ASCII.GetBytes(text.Append(".\r\n").ToString());
+    }
+
+    /// <summary>Reads whole replies (multi-line ones end at "NNN "), checks the first digit.</summary>
+    private sealed class ReplyReader(Stream stream)
+    {
+        private readonly byte[] buffer = new byte[8192];
+        private int start;
+        private int end;
+
+        public async Task ExpectAsync(char digit)
+        {
+            while (true)
+            {
+                var line = await LineAsync();
+                if (line.Length < 3 || line[0] != digit)
+                {
+                    throw new InvalidOperationException($"expected {digit}xx, got: {line}");
+                }
+
+                if (line.Length == 3 || line[3] != '-')
+                {
+                    return;
+                }
+            }
+        }
+
+        private async Task<string> LineAsync()
+        {
+            while (true)
+            {
+                var newline = Array.IndexOf(buffer, (byte)'\n', start, end - start);
+                if (newline >= 0)
+                {
+                    var line = Encoding.ASCII.GetString(buffer, start, newline - start).TrimEnd('\r');
+                    start = newline + 1;
+                    return line;
+                }
+
+                if (start > 0)
+                {
+                    Buffer.BlockCopy(buffer, start, buffer, 0, end - start);
+                    end -= start;
+                    start = 0;
+                }
+
+                var read = await stream.ReadAsync(buffer.AsMemory(end));
+                if (read == 0)
+                {
+                    throw new IOException("the server closed the connection");
+                }
+
+                end += read;
+            }
+        }
+    }
+}

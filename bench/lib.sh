@@ -1,0 +1,58 @@
+# Shared by the bench/ scripts: package installation, builds, process CPU and memory from /proc.
+# Everything listens on 127.0.0.1 only; nothing is sent anywhere else.
+
+ensure_packages() { # package...
+  local missing=()
+  for package in "$@"; do
+    dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")
+  done
+  if ((${#missing[@]} > 0)); then
+    local sudo=""; if [ "$(id -u)" -ne 0 ]; then sudo="sudo"; fi
+    echo "postfix postfix/main_mailer_type select No configuration" | $sudo debconf-set-selections
+    $sudo apt-get update -qq && DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  fi
+}
+
+build_mailflow() {
+  dotnet build src/MailFlow.Cli -c Release --nologo -v quiet >/dev/null
+  dotnet build bench/MailFlow.Benchmarks -c Release --nologo -v quiet >/dev/null
+}
+
+MAILFLOW_DLL=src/MailFlow.Cli/bin/Release/net10.0/mailflow.dll
+LOAD_DLL=bench/MailFlow.Benchmarks/bin/Release/net10.0/MailFlow.Benchmarks.dll
+TICKS=$(getconf CLK_TCK)
+
+free_port() { /usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
+
+# CPU ticks (user+system) of a process, plus its reaped children when $2 is "with-children".
+process_ticks() {
+  awk -v kids="$2" '{ sub(/^.*\) /, ""); t = $12 + $13; if (kids == "with-children") t += $14 + $15; print t }' "/proc/$1/stat"
+}
+
+# Ticks of a process tree: the root with its reaped children, plus every live descendant.
+tree_ticks() {
+  local root=$1 total
+  total=$(process_ticks "$root" with-children)
+  for child in $(descendants "$root"); do
+    total=$((total + $(process_ticks "$child" with-children 2>/dev/null || echo 0)))
+  done
+  echo "$total"
+}
+
+descendants() {
+  local kids
+  kids=$(ps -o pid= --ppid "$1" 2>/dev/null || true)
+  for kid in $kids; do echo "$kid"; descendants "$kid"; done
+}
+
+# Memory of a process tree in kB: proportional set size summed over the root and its live descendants,
+# so pages Postfix's processes share are not counted once per process.
+tree_pss_kb() {
+  local total=0
+  for pid in "$1" $(descendants "$1"); do
+    total=$((total + $(awk '/^Pss:/ { print $2 }' "/proc/$pid/smaps_rollup" 2>/dev/null || echo 0)))
+  done
+  echo "$total"
+}
+
+json_field() { /usr/bin/python3 -c 'import json, sys; print(json.loads(sys.argv[1])[sys.argv[2]])' "$1" "$2"; }
