@@ -50,7 +50,8 @@ mailflow_delivered() { find "$1/mailboxes" -path '*/new/*' -type f 2>/dev/null |
 
 start_mailflow() { # dir port tls -> MAILFLOW_PID
   local data=$1 port=$2 tls=$3 mf=(dotnet "$MAILFLOW_DLL")
-  "${mf[@]}" init --server-name BENCH --fqdn mail.bench.test --data "$data" >/dev/null 2>&1
+  exec 3>&2 2>/dev/null # the setup commands' notes ("takes effect when the transport restarts") are noise here
+  "${mf[@]}" init --server-name BENCH --fqdn mail.bench.test --data "$data" >/dev/null
   for identity in $("${mf[@]}" connector receive list --json --data "$data" | /usr/bin/python3 -c 'import json,sys; print("\n".join(c["Identity"].replace(" ", "%") for c in json.load(sys.stdin)))'); do
     identity=${identity//%/ }
     [ "$identity" = "BENCH\\Default Frontend BENCH" ] || "${mf[@]}" connector receive remove "$identity" --data "$data" >/dev/null
@@ -62,6 +63,7 @@ start_mailflow() { # dir port tls -> MAILFLOW_PID
     "${mf[@]}" cert import "$work/$tls.pem" --key "$work/$tls.key" --services SMTP --data "$data" >/dev/null
     "${mf[@]}" connector receive set "BENCH\\Default Frontend BENCH" --TlsCertificateName "<I>CN=mail.bench.test<S>CN=mail.bench.test" --data "$data" >/dev/null
   fi
+  exec 2>&3 3>&-
   dotnet "$MAILFLOW_DLL" serve --data "$data" > "$data.out" 2>&1 &
   MAILFLOW_PID=$!
   started+=("$MAILFLOW_PID")

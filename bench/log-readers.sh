@@ -41,3 +41,12 @@ with open(sys.argv[1], newline="") as f:
     for row in csv.reader(line for line in f if not line.startswith("#")):
         if len(row) > 3 and row[3] == "0": s[row[1]] += 1
 print(s)' "$log"
+# PowerShell, the way admins read these logs (when pwsh is there: $MAILFLOW_PWSH, PATH, or test.sh's .tools/pwsh).
+pwsh=${MAILFLOW_PWSH:-$(command -v pwsh || true)}
+if [ -z "$pwsh" ] && [ -x .tools/pwsh/pwsh ]; then pwsh=.tools/pwsh/pwsh; fi
+if [ -n "$pwsh" ]; then
+  run "PowerShell ConvertFrom-Csv" "$pwsh" -NoProfile -NonInteractive -Command "
+    \$fields = 'date-time','connector-id','session-id','sequence-number','local-endpoint','remote-endpoint','event','data','context'
+    [IO.File]::ReadLines('$log') | Where-Object { -not \$_.StartsWith('#') } | ConvertFrom-Csv -Header \$fields |
+      Where-Object { \$_.'sequence-number' -eq '0' } | Group-Object 'connector-id' -NoElement | Out-String"
+fi

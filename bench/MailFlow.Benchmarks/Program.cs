@@ -15,5 +15,11 @@ if (args is ["smtp-load", .. var load])
     return SmtpLoad.Run(load);
 }
 
+// `tls-sink --port P --cert PEM --key PEM --expect N`: the receiving end of bench/outbound.sh.
+if (args is ["tls-sink", .. var sink])
+{
+    return TlsSink.Run(sink);
+}
+
 BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);
 return 0;

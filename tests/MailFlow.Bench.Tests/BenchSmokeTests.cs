@@ -1,0 +1,54 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Text.RegularExpressions;
+
+namespace MailFlow.Bench.Tests;
+
+/// <summary>
+/// <c>bench/run-all --smoke</c> end to end: MailFlow and a private Postfix on loopback under the load
+/// generator, and the log readers. Numbers from a smoke run mean nothing (small counts, other tests
+/// running); what is checked is that every row is produced and every message arrived.
+/// </summary>
+public sealed class BenchSmokeTests
+{
+    [Fact]
+    public void Run_all_smoke_prints_every_row_of_the_side_by_side_tables()
+    {
+        var repository = Repository();
+        var start = new ProcessStartInfo("bash") { WorkingDirectory = repository, RedirectStandardOutput = true, RedirectStandardError = true };
+        start.ArgumentList.Add("bench/run-all");
+        start.ArgumentList.Add("--smoke");
+        using var process = Process.Start(start)!;
+        var error = process.StandardError.ReadToEndAsync();
+        var output = process.StandardOutput.ReadToEnd();
+        Assert.True(process.WaitForExit(TimeSpan.FromMinutes(5)), "bench/run-all --smoke did not finish in 5 minutes");
+
+        Assert.True(process.ExitCode == 0, $"exit {process.ExitCode}\n{output}\n{error.Result}");
+        foreach (var scenario in new[] { "plain", "ecdsa" })
+        {
+            foreach (var mta in new[] { "MailFlow", "Postfix" })
+            {
+                var row = Regex.Match(output, $@"^\| {scenario} \| {mta} \| (?<rate>[0-9.]+) \| (?<cpu>[0-9.]+) \|", RegexOptions.Multiline);
+                Assert.True(row.Success, $"no {scenario}/{mta} row in:\n{output}");
+                Assert.True(double.Parse(row.Groups["rate"].Value, CultureInfo.InvariantCulture) > 0);
+                Assert.True(double.Parse(row.Groups["cpu"].Value, CultureInfo.InvariantCulture) > 0);
+            }
+        }
+
+        Assert.Matches(@"\| mailflow logs summary \(Sep\) +\| +[0-9.]+ s \| +[0-9]+ MB/s \|", output);
+        Assert.Matches(@"\| mawk", output);
+    }
+
+    private static string Repository()
+    {
+        for (var directory = new DirectoryInfo(AppContext.BaseDirectory); directory is not null; directory = directory.Parent)
+        {
+            if (File.Exists(Path.Combine(directory.FullName, "MailFlow.slnx")))
+            {
+                return directory.FullName;
+            }
+        }
+
+        throw new InvalidOperationException("MailFlow.slnx not found above " + AppContext.BaseDirectory);
+    }
+}
