@@ -65,6 +65,12 @@ public class CertificateBenchmarks
     [Benchmark]
     public bool ParseTlsCertificateName() => SmtpX509Identifier.TryParse(tlsCertificateName, out _, out _);
 
+    /// <summary>What a sender does per outbound TLS session: chain to the trust anchors, offline, and the name check.</summary>
+    [Benchmark]
+    public bool ValidateOutbound() =>
+        Certificates.Validation.OutboundCertificateValidator.Validate(store[3].Certificate, [], new Certificates.Validation.OutboundValidationRequest(Certificates.Validation.TlsAuthLevel.DomainValidation, "mail3.contoso.com"),
+            Certificates.Trust.TrustAnchors.FromCertificates(ca.Certificate), DateTimeOffset.UtcNow).Passed;
+
     [GlobalCleanup]
     public void Cleanup() => ca.Dispose();
 }

@@ -12,18 +12,19 @@ namespace MailFlow.Bench.Tests;
 public sealed class BenchSmokeTests
 {
     [Fact]
-    public void Run_all_smoke_prints_every_row_of_the_side_by_side_tables()
+    public async Task Run_all_smoke_prints_every_row_of_the_side_by_side_tables()
     {
         var repository = Repository();
         var start = new ProcessStartInfo("bash") { WorkingDirectory = repository, RedirectStandardOutput = true, RedirectStandardError = true };
         start.ArgumentList.Add("bench/run-all");
         start.ArgumentList.Add("--smoke");
         using var process = Process.Start(start)!;
-        var error = process.StandardError.ReadToEndAsync();
-        var output = process.StandardOutput.ReadToEnd();
-        Assert.True(process.WaitForExit(TimeSpan.FromMinutes(5)), "bench/run-all --smoke did not finish in 5 minutes");
+        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(5));
+        var error = process.StandardError.ReadToEndAsync(timeout.Token);
+        var output = await process.StandardOutput.ReadToEndAsync(timeout.Token);
+        await process.WaitForExitAsync(timeout.Token);
 
-        Assert.True(process.ExitCode == 0, $"exit {process.ExitCode}\n{output}\n{error.Result}");
+        Assert.True(process.ExitCode == 0, $"exit {process.ExitCode}\n{output}\n{await error}");
         foreach (var scenario in new[] { "plain", "ecdsa" })
         {
             foreach (var mta in new[] { "MailFlow", "Postfix" })
