@@ -11,7 +11,7 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 source bench/lib.sh
 source bench/postfix-peer.sh
 
-messages=2000 warmup=200 concurrency=10 modes="per-message reuse"
+messages=2000 warmup=1500 concurrency=10 modes="per-message reuse"
 while (($#)); do
   case "$1" in
     --smoke) messages=100; warmup=30; modes="per-message" ;;

@@ -21,5 +21,11 @@ if (args is ["tls-sink", .. var sink])
     return TlsSink.Run(sink);
 }
 
+// `outbound-connect --port P --count N --ca PEM`: the per-connection cost of the outbound path.
+if (args is ["outbound-connect", .. var connect])
+{
+    return OutboundConnect.Run(connect);
+}
+
 BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);
 return 0;
