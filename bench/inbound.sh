@@ -10,6 +10,7 @@ set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 source bench/lib.sh
 source bench/postfix-peer.sh
+source bench/mailflow-server.sh
 
 messages=3000 warmup=1500 concurrency=20 scenarios="plain ecdsa rsa"
 while (($#)); do
@@ -46,32 +47,6 @@ wait_delivered() { # counter-function dir expected
   return 1
 }
 
-mailflow_delivered() { find "$1/mailboxes" -path '*/new/*' -type f 2>/dev/null | wc -l; }
-
-start_mailflow() { # dir port tls -> MAILFLOW_PID
-  local data=$1 port=$2 tls=$3 mf=(dotnet "$MAILFLOW_DLL")
-  exec 3>&2 2>/dev/null # the setup commands' notes ("takes effect when the transport restarts") are noise here
-  "${mf[@]}" init --server-name BENCH --fqdn mail.bench.test --data "$data" >/dev/null
-  for identity in $("${mf[@]}" connector receive list --json --data "$data" | /usr/bin/python3 -c 'import json,sys; print("\n".join(c["Identity"].replace(" ", "%") for c in json.load(sys.stdin)))'); do
-    identity=${identity//%/ }
-    [ "$identity" = "BENCH\\Default Frontend BENCH" ] || "${mf[@]}" connector receive remove "$identity" --data "$data" >/dev/null
-  done
-  # One source sends everything here: lift the per-source limits, as smtpd_client_connection_count_limit = 0 does for Postfix.
-  "${mf[@]}" connector receive set "BENCH\\Default Frontend BENCH" --Bindings "127.0.0.1:$port" --MaxInboundConnectionPerSource 1000 --data "$data" >/dev/null
-  "${mf[@]}" domain list --json --data "$data" | grep -q '"bench.test"' || "${mf[@]}" domain add bench.test --data "$data" >/dev/null
-  if [ "$tls" != none ]; then
-    "${mf[@]}" cert import "$work/$tls.pem" --key "$work/$tls.key" --services SMTP --data "$data" >/dev/null
-    "${mf[@]}" connector receive set "BENCH\\Default Frontend BENCH" --TlsCertificateName "<I>CN=mail.bench.test<S>CN=mail.bench.test" --data "$data" >/dev/null
-  fi
-  exec 2>&3 3>&-
-  dotnet "$MAILFLOW_DLL" serve --data "$data" > "$data.out" 2>&1 &
-  MAILFLOW_PID=$!
-  started+=("$MAILFLOW_PID")
-  for _ in $(seq 600); do grep -qx ready "$data.out" && return 0; sleep 0.1; done
-  echo "mailflow serve did not start: $(tail -5 "$data.out")" >&2
-  return 1
-}
-
 measure() { # mta scenario pid counter dir port starttls-flag
   local mta=$1 scenario=$2 pid=$3 counter=$4 dir=$5 port=$6 flag=$7 before after result seconds
   # Warm-up, not measured: JIT for MailFlow (tiered compilation keeps recompiling hot methods for the
@@ -96,7 +71,7 @@ for scenario in $scenarios; do
   [ "$scenario" = plain ] && { tls=none; flag=""; }
   # MailFlow, then Postfix, on fresh directories and ports.
   port=$(free_port)
-  start_mailflow "$work/mailflow-$scenario" "$port" "$tls"
+  start_mailflow "$work/mailflow-$scenario" "$port" "$tls" "$work"
   measure MailFlow "$scenario" "$MAILFLOW_PID" mailflow_delivered "$work/mailflow-$scenario" "$port" "$flag"
   kill -TERM "$MAILFLOW_PID"; wait "$MAILFLOW_PID" 2>/dev/null || true
   port=$(free_port)

@@ -28,6 +28,10 @@ public static class SmtpLoad
         var startTls = Get("starttls", "false") == "true";
         var recipient = Get("rcpt", "user@bench.test");
         var body = Body(int.Parse(Get("size-kib", "10"), CultureInfo.InvariantCulture));
+        if (options.TryGetValue("idle", out var idle))
+        {
+            return HoldIdle(host, port, int.Parse(idle, CultureInfo.InvariantCulture), TimeSpan.FromSeconds(double.Parse(Get("hold-s", "5"), CultureInfo.InvariantCulture)));
+        }
 
         var latencies = new double[messages];
         var next = -1;
@@ -115,6 +119,61 @@ public static class SmtpLoad
         await WriteAsync(stream, "QUIT\r\n");
         await reader.ExpectAsync('2');
         await stream.DisposeAsync();
+    }
+
+    /// <summary>
+    /// Opens <paramref name="count"/> connections that read the banner and then say nothing, holds them
+    /// for <paramref name="hold"/> (the script samples the server's memory meanwhile; "holding" is printed
+    /// when all are open), then closes them. Prints how many got a banner.
+    /// </summary>
+    private static int HoldIdle(string host, int port, int count, TimeSpan hold)
+    {
+        var clients = new List<TcpClient>();
+        var greeted = 0;
+        using (var connecting = new CancellationTokenSource(TimeSpan.FromSeconds(5)))
+        {
+            // All at once, bounded: past a server's listen backlog a connect only completes when it accepts.
+            var attempts = Enumerable.Range(0, count).Select(async _ =>
+            {
+                var client = new TcpClient { NoDelay = true };
+                try
+                {
+                    await client.ConnectAsync(host, port, connecting.Token);
+                    return client;
+                }
+                catch (Exception e) when (e is OperationCanceledException or SocketException)
+                {
+                    client.Dispose();
+                    return null;
+                }
+            }).ToArray();
+            clients.AddRange(Task.WhenAll(attempts).GetAwaiter().GetResult().OfType<TcpClient>());
+        }
+
+        // Every banner read at once, with one deadline: a server past its process limit (Postfix) leaves the rest unanswered.
+        using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(2));
+        var reads = clients.Select(async client =>
+        {
+            var buffer = new byte[512];
+            try
+            {
+                return await client.GetStream().ReadAsync(buffer, deadline.Token) > 0 && buffer[0] == (byte)'2';
+            }
+            catch (Exception e) when (e is OperationCanceledException or IOException)
+            {
+                return false;
+            }
+        }).ToArray();
+        greeted = Task.WhenAll(reads).GetAwaiter().GetResult().Count(g => g);
+        Console.WriteLine($"holding {clients.Count} connections, {greeted} greeted");
+        Console.Out.Flush();
+        Thread.Sleep(hold);
+        foreach (var client in clients)
+        {
+            client.Dispose();
+        }
+
+        return 0;
     }
 
     private static Task WriteAsync(Stream stream, string text) => stream.WriteAsync(Encoding.ASCII.GetBytes(text)).AsTask();
