@@ -13,7 +13,8 @@ ensure_packages() { # package...
   fi
 }
 
-build_mailflow() {
+build_mailflow() { # once per run-all: it exports MAILFLOW_BENCH_BUILT after building
+  [ "${MAILFLOW_BENCH_BUILT:-}" = 1 ] && return 0
   dotnet build src/MailFlow.Cli -c Release --nologo -v quiet >/dev/null
   dotnet build bench/MailFlow.Benchmarks -c Release --nologo -v quiet >/dev/null
 }

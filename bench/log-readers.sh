@@ -14,8 +14,8 @@ if ((${#missing[@]} > 0)); then
   $sudo apt-get update -qq && DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
 
-dotnet build bench/MailFlow.Benchmarks -c Release --nologo -v quiet >/dev/null
-dotnet build src/MailFlow.Cli -c Release --nologo -v quiet >/dev/null
+source bench/lib.sh
+build_mailflow
 log="${TMPDIR:-/tmp}/mailflow-bench-${size_mb}MB-RECV.LOG"
 if [ ! -f "$log" ]; then
   dotnet bench/MailFlow.Benchmarks/bin/Release/net10.0/MailFlow.Benchmarks.dll generate-smtp-receive-log "$log" "$size_mb"
