@@ -41,8 +41,12 @@ with open(sys.argv[1], newline="") as f:
     for row in csv.reader(line for line in f if not line.startswith("#")):
         if len(row) > 3 and row[3] == "0": s[row[1]] += 1
 print(s)' "$log"
-# PowerShell, the way admins read these logs (when pwsh is there: $MAILFLOW_PWSH, PATH, or test.sh's .tools/pwsh).
+# PowerShell, the way admins read these logs: $MAILFLOW_PWSH, pwsh on PATH, or the tool under .tools/pwsh (installed here if missing).
 pwsh=${MAILFLOW_PWSH:-$(command -v pwsh || true)}
+if [ -z "$pwsh" ] && [ ! -x .tools/pwsh/pwsh ]; then
+  # The same PowerShell 7.6.9 tool test.sh installs (NuGet is reachable where the tests run).
+  dotnet tool install --tool-path .tools/pwsh PowerShell --version 7.6.9 >/dev/null 2>&1 || true
+fi
 if [ -z "$pwsh" ] && [ -x .tools/pwsh/pwsh ]; then pwsh=.tools/pwsh/pwsh; fi
 if [ -n "$pwsh" ]; then
   run "PowerShell ConvertFrom-Csv" "$pwsh" -NoProfile -NonInteractive -Command "
