@@ -113,7 +113,25 @@ public sealed class TransportService : IAsyncDisposable
 
     public ServiceStatus Status()
     {
-        var running = current;
+        // A restart in progress is tearing down the transport this would read (its listeners' sockets
+        // are being closed): report the service as between transports rather than race it.
+        // Other readers hold it for milliseconds; a restart holds it while it drains.
+        var settled = lifecycle.Wait(TimeSpan.FromMilliseconds(500));
+        try
+        {
+            return Describe(settled ? current : null);
+        }
+        finally
+        {
+            if (settled)
+            {
+                lifecycle.Release();
+            }
+        }
+    }
+
+    private ServiceStatus Describe(Running? running)
+    {
         var configuration = running?.Configuration ?? administration.Configuration.Load();
         var counts = CountQueue().ToDictionary(c => c.Key, c => (int)c.Value);
         var listeners = running is null ? [] : running.Receive.Server.Listeners
@@ -149,13 +167,26 @@ public sealed class TransportService : IAsyncDisposable
     public T Queue<T>(Func<QueueAdministration, T> action)
     {
         ArgumentNullException.ThrowIfNull(action);
-        var running = current ?? throw new Core.Errors.MailFlowException("the transport is restarting; try again in a moment");
-        using var queue = new QueueDatabase(administration.Data.Queue);
-        var tracking = running.Receive.Context.Tracking;
-        var notifier = new SenderNotifier(running.Receive.Context.Spool, tracking, running.Configuration.Server.Fqdn);
-        var result = action(new QueueAdministration(running.Configuration.Server.Name, queue, notifier, tracking, administration.Time));
-        running.Delivery.Nudge();
-        return result;
+        // Held for the operation, so a restart cannot dispose the tracking log it writes to midway.
+        if (!lifecycle.Wait(TimeSpan.FromSeconds(5)))
+        {
+            throw new Core.Errors.MailFlowException("the transport is restarting; try again in a moment");
+        }
+
+        try
+        {
+            var running = current ?? throw new Core.Errors.MailFlowException("the transport is not running");
+            using var queue = new QueueDatabase(administration.Data.Queue);
+            var tracking = running.Receive.Context.Tracking;
+            var notifier = new SenderNotifier(running.Receive.Context.Spool, tracking, running.Configuration.Server.Fqdn);
+            var result = action(new QueueAdministration(running.Configuration.Server.Name, queue, notifier, tracking, administration.Time));
+            running.Delivery.Nudge();
+            return result;
+        }
+        finally
+        {
+            lifecycle.Release();
+        }
     }
 
     public async ValueTask DisposeAsync()
