@@ -15,15 +15,7 @@ idle=1000 probes=10
 if [ "${1:-}" = "--smoke" ]; then idle=300; probes=3; fi
 ensure_packages postfix openssl python3 procps
 build_mailflow
-work=$(mktemp -d /tmp/mailflow-bench-connections.XXXXXX)
-chmod 755 "$work"
-started=()
-cleanup() {
-  for pid in "${started[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
-  [ -d "$work/postfix" ] && stop_postfix "$work/postfix"
-  rm -rf "$work"
-}
-trap cleanup EXIT
+bench_workdir connections
 openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout "$work/ecdsa.key" -out "$work/ecdsa.pem" -days 30 -subj /CN=mail.bench.test -addext subjectAltName=DNS:mail.bench.test 2>/dev/null
 mkdir -p "$work/finger" && echo "compatibility_level = 3.6" > "$work/finger/main.cf"
 

@@ -25,15 +25,7 @@ done
 
 ensure_packages postfix openssl python3 procps
 build_mailflow
-work=$(mktemp -d /tmp/mailflow-bench-inbound.XXXXXX)
-chmod 755 "$work"
-started=()
-cleanup() {
-  for pid in "${started[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
-  for dir in "$work"/postfix-*; do [ -d "$dir" ] && stop_postfix "$dir"; done
-  rm -rf "$work"
-}
-trap cleanup EXIT
+bench_workdir inbound
 
 openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout "$work/ecdsa.key" -out "$work/ecdsa.pem" -days 30 -subj /CN=mail.bench.test -addext subjectAltName=DNS:mail.bench.test 2>/dev/null
 openssl req -x509 -newkey rsa:2048 -nodes -keyout "$work/rsa.key" -out "$work/rsa.pem" -days 30 -subj /CN=mail.bench.test -addext subjectAltName=DNS:mail.bench.test 2>/dev/null

@@ -23,6 +23,21 @@ MAILFLOW_DLL=src/MailFlow.Cli/bin/Release/net10.0/mailflow.dll
 LOAD_DLL=bench/MailFlow.Benchmarks/bin/Release/net10.0/MailFlow.Benchmarks.dll
 TICKS=$(getconf CLK_TCK)
 
+# A private work directory removed on exit, with every process in "started" stopped and every Postfix
+# instance under it shut down. Sets $work.
+bench_workdir() { # name
+  work=$(mktemp -d "/tmp/mailflow-bench-$1.XXXXXX")
+  chmod 755 "$work" # Postfix's processes run as the postfix user and must reach their queue under it
+  started=()
+  trap bench_cleanup EXIT
+}
+
+bench_cleanup() {
+  for pid in "${started[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
+  for dir in "$work"/postfix*; do [ -d "$dir/etc" ] && { postfix -c "$dir/etc" stop >/dev/null 2>&1 || true; }; done
+  rm -rf "$work"
+}
+
 free_port() { /usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
 
 # CPU ticks (user+system) of a process, plus its reaped children when $2 is "with-children".

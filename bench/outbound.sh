@@ -10,6 +10,7 @@ set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 source bench/lib.sh
 source bench/postfix-peer.sh
+source bench/mailflow-server.sh
 
 messages=2000 warmup=1500 concurrency=10 modes="per-message reuse"
 while (($#)); do
@@ -23,15 +24,7 @@ done
 
 ensure_packages postfix openssl python3 procps
 build_mailflow
-work=$(mktemp -d /tmp/mailflow-bench-outbound.XXXXXX)
-chmod 755 "$work"
-started=()
-cleanup() {
-  for pid in "${started[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
-  for dir in "$work"/postfix-*; do [ -d "$dir" ] && stop_postfix "$dir"; done
-  rm -rf "$work"
-}
-trap cleanup EXIT
+bench_workdir outbound
 
 # A CA both senders trust, and the sink's ECDSA certificate for sink.bench.test.
 openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout "$work/ca.key" -out "$work/ca.pem" -days 30 -subj "/CN=Bench Root CA" 2>/dev/null
@@ -47,26 +40,14 @@ start_sink() { # port expect -> SINK_PID
   return 1
 }
 
-start_mailflow() { # dir port sinkport per-connection -> MAILFLOW_PID
-  local data=$1 port=$2 sink=$3 reuse=$4 mf=(dotnet "$MAILFLOW_DLL")
-  {
-    "${mf[@]}" init --server-name BENCH --fqdn mail.bench.test --data "$data"
-    for identity in $("${mf[@]}" connector receive list --json --data "$data" | /usr/bin/python3 -c 'import json,sys; print("\n".join(c["Identity"].replace(" ", "%") for c in json.load(sys.stdin)))'); do
-      identity=${identity//%/ }
-      [ "$identity" = "BENCH\\Default Frontend BENCH" ] || "${mf[@]}" connector receive remove "$identity" --data "$data"
-    done
-    "${mf[@]}" connector receive set "BENCH\\Default Frontend BENCH" --Bindings "127.0.0.1:$port" --MaxInboundConnectionPerSource 1000 --data "$data"
-    "${mf[@]}" domain add remote.test --DomainType InternalRelay --data "$data"
-    "${mf[@]}" trust add "$work/ca.pem" --data "$data"
-    "${mf[@]}" connector send new "To the sink" --AddressSpaces remote.test --DNSRoutingEnabled '$false' --SmartHosts "127.0.0.1:$sink" \
-      --RequireTLS '$true' --TlsAuthLevel DomainValidation --TlsDomain sink.bench.test --SmtpMaxMessagesPerConnection "$reuse" --data "$data"
-  } >/dev/null 2>&1
-  dotnet "$MAILFLOW_DLL" serve --data "$data" > "$data.out" 2>&1 &
-  MAILFLOW_PID=$!
-  started+=("$MAILFLOW_PID")
-  for _ in $(seq 600); do grep -qx ready "$data.out" && return 0; sleep 0.1; done
-  echo "mailflow serve did not start: $(tail -5 "$data.out")" >&2
-  return 1
+start_mailflow_relay() { # dir port sinkport per-connection -> MAILFLOW_PID
+  local data=$1 port=$2 sink=$3 reuse=$4
+  prepare_mailflow "$data" "$port"
+  mf domain add remote.test --DomainType InternalRelay --data "$data"
+  mf trust add "$work/ca.pem" --data "$data"
+  mf connector send new "To the sink" --AddressSpaces remote.test --DNSRoutingEnabled '$false' --SmartHosts "127.0.0.1:$sink" \
+    --RequireTLS '$true' --TlsAuthLevel DomainValidation --TlsDomain sink.bench.test --SmtpMaxMessagesPerConnection "$reuse" --data "$data"
+  serve_mailflow "$data"
 }
 
 start_postfix_relay() { # dir port sinkport reuse(yes|no)
@@ -124,7 +105,7 @@ for mode in $modes; do
   reuse=1 cache=no
   [ "$mode" = reuse ] && { reuse=20; cache=yes; }
   sink=$(free_port) port=$(free_port)
-  start_mailflow "$work/mailflow-$mode" "$port" "$sink" "$reuse"
+  start_mailflow_relay "$work/mailflow-$mode" "$port" "$sink" "$reuse"
   measure MailFlow "$mode" "$MAILFLOW_PID" "$port" "$sink"
   kill -TERM "$MAILFLOW_PID"; wait "$MAILFLOW_PID" 2>/dev/null || true
   sink=$(free_port) port=$(free_port)

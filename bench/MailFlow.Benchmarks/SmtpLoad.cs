@@ -193,15 +193,13 @@ public static class SmtpLoad
     /// <summary>Reads whole replies (multi-line ones end at "NNN "), checks the first digit.</summary>
     private sealed class ReplyReader(Stream stream)
     {
-        private readonly byte[] buffer = new byte[8192];
-        private int start;
-        private int end;
+        private readonly SmtpLineReader lines = new(stream);
 
         public async Task ExpectAsync(char digit)
         {
             while (true)
             {
-                var line = await LineAsync();
+                var line = await lines.LineAsync() ?? throw new IOException("the server closed the connection");
                 if (line.Length < 3 || line[0] != digit)
                 {
                     throw new InvalidOperationException($"expected {digit}xx, got: {line}");
@@ -211,35 +209,6 @@ public static class SmtpLoad
                 {
                     return;
                 }
-            }
-        }
-
-        private async Task<string> LineAsync()
-        {
-            while (true)
-            {
-                var newline = Array.IndexOf(buffer, (byte)'\n', start, end - start);
-                if (newline >= 0)
-                {
-                    var line = Encoding.ASCII.GetString(buffer, start, newline - start).TrimEnd('\r');
-                    start = newline + 1;
-                    return line;
-                }
-
-                if (start > 0)
-                {
-                    Buffer.BlockCopy(buffer, start, buffer, 0, end - start);
-                    end -= start;
-                    start = 0;
-                }
-
-                var read = await stream.ReadAsync(buffer.AsMemory(end));
-                if (read == 0)
-                {
-                    throw new IOException("the server closed the connection");
-                }
-
-                end += read;
             }
         }
     }

@@ -56,7 +56,7 @@ public static class TlsSink
             {
                 Stream stream = client.GetStream();
                 await Write(stream, "220 sink.bench.test ESMTP\r\n");
-                var reader = new LineReader(stream);
+                var reader = new SmtpLineReader(stream);
                 var inData = false;
                 while (await reader.LineAsync() is { } line)
                 {
@@ -86,7 +86,7 @@ public static class TlsSink
                             var tls = new SslStream(stream);
                             await tls.AuthenticateAsServerAsync(new SslServerAuthenticationOptions { ServerCertificateContext = context });
                             stream = tls;
-                            reader = new LineReader(stream);
+                            reader = new SmtpLineReader(stream);
                             break;
                         case "DATA":
                             inData = true;
@@ -109,45 +109,4 @@ public static class TlsSink
     }
 
     private static Task Write(Stream stream, string text) => stream.WriteAsync(Encoding.ASCII.GetBytes(text)).AsTask();
-
-    private sealed class LineReader(Stream stream)
-    {
-        private readonly byte[] buffer = new byte[65536];
-        private int start;
-        private int end;
-
-        public async Task<string?> LineAsync()
-        {
-            while (true)
-            {
-                var newline = Array.IndexOf(buffer, (byte)'\n', start, end - start);
-                if (newline >= 0)
-                {
-                    var line = Encoding.ASCII.GetString(buffer, start, newline - start).TrimEnd('\r');
-                    start = newline + 1;
-                    return line;
-                }
-
-                if (start > 0)
-                {
-                    Buffer.BlockCopy(buffer, start, buffer, 0, end - start);
-                    end -= start;
-                    start = 0;
-                }
-
-                if (end == buffer.Length)
-                {
-                    throw new IOException("line too long");
-                }
-
-                var read = await stream.ReadAsync(buffer.AsMemory(end));
-                if (read == 0)
-                {
-                    return null;
-                }
-
-                end += read;
-            }
-        }
-    }
 }
