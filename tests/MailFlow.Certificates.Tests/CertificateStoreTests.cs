@@ -118,6 +118,25 @@ public sealed class CertificateStoreTests : IClassFixture<LabCa>, IDisposable
     }
 
     [Fact]
+    public void Importing_again_completes_a_missing_key_or_chain_and_nothing_else()
+    {
+        using var leaf = ca.Intermediate.IssueServerCertificate(new ServerCertificateSpec("CN=complete.test") { DnsNames = ["complete.test"] });
+        using var withoutKey = X509CertificateLoader.LoadCertificate(leaf.RawData);
+        var intermediate = X509CertificateLoader.LoadCertificate(ca.Intermediate.Certificate.RawData);
+        store.Add(withoutKey, [], ExchangeServices.SMTP, null);
+
+        var keyed = store.Add(leaf, [], ExchangeServices.SMTP, null);
+        var chained = store.Add(leaf, [intermediate], ExchangeServices.SMTP, null);
+        var nothingNew = Assert.Throws<MailFlowException>(() => store.Add(leaf, [intermediate], ExchangeServices.SMTP, null));
+
+        Assert.True(keyed.Certificate.HasPrivateKey);
+        Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(Path.Combine(store.Directory, leaf.Thumbprint, "private-key.pem")));
+        Assert.Equal(intermediate.Thumbprint, Assert.Single(chained.Chain).Thumbprint);
+        Assert.Equal(MailFlowErrorKind.AlreadyExists, nothingNew.Kind);
+        Assert.Equal(["certificate.pem", "chain.pem", "private-key.pem", "properties.json"], Directory.EnumerateFiles(Path.Combine(store.Directory, leaf.Thumbprint)).Select(Path.GetFileName).Order(StringComparer.Ordinal));
+    }
+
+    [Fact]
     public void A_corrupt_PFX_is_refused_with_a_message_naming_the_file_and_nothing_changes()
     {
         var pfx = Path.Combine(work, "corrupt.pfx");

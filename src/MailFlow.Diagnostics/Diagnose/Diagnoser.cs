@@ -164,8 +164,8 @@ public static class Diagnoser
     /// <summary>RC01: a connector sent a certificate without the expected name while a certificate with that name sits unused.</summary>
     private static void WrongCertificate(List<Finding> findings, DiagnosisRequest request, ParsedReason? reason, string reasonSource, string? expected, IReadOnlyList<ProtocolSession> sessions, List<DumpedObject> certificates, List<DumpedObject> connectors)
     {
-        // RC02 (one server fixed, another not) and RC09 (the sender's name is wrong) explain a wrong-looking certificate better.
-        if (findings.Any(f => f.RootCause is "RC02" or "RC09" || f.RootCause == "RC01") || expected is null || !ReferenceIdentifier.TryParse(expected, allowSubdomainPattern: false, out var reference, out _))
+        // Already decided (RC01 in its UntrustedRoot form), or better explained: RC02 (one server fixed, another not), RC09 (the sender's name is wrong).
+        if (findings.Any(f => f.RootCause is "RC01" or "RC02" or "RC09") || expected is null || !ReferenceIdentifier.TryParse(expected, allowSubdomainPattern: false, out var reference, out _))
         {
             return;
         }
