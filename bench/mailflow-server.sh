@@ -17,9 +17,9 @@ prepare_mailflow() { # dir port: init with only Default Frontend on 127.0.0.1:po
   mf connector receive set "BENCH\\Default Frontend BENCH" --Bindings "127.0.0.1:$port" --MaxInboundConnectionPerSource 1000 --data "$data"
 }
 
-serve_mailflow() { # dir -> MAILFLOW_PID once it printed "ready"
+serve_mailflow() { # dir -> MAILFLOW_PID once it printed "ready"; MAILFLOW_SERVE_ENV adds environment variables
   local data=$1
-  dotnet "$MAILFLOW_DLL" serve --data "$data" > "$data.out" 2>&1 &
+  env ${MAILFLOW_SERVE_ENV:-} dotnet "$MAILFLOW_DLL" serve --data "$data" > "$data.out" 2>&1 &
   MAILFLOW_PID=$!
   started+=("$MAILFLOW_PID")
   for _ in $(seq 600); do grep -qx ready "$data.out" && return 0; sleep 0.1; done

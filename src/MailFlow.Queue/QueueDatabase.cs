@@ -38,6 +38,9 @@ public sealed record QueuedMessage(
     IReadOnlyList<QueuedRecipient> Recipients,
     bool DelayNotified = false);
 
+/// <summary>One recipient's outcome to record; NextHop null keeps the one recorded before.</summary>
+public sealed record RecipientRecord(string Address, RecipientState State, string Status, string? NextHop = null);
+
 /// <summary>A Get-Queue row: the messages waiting for one next hop (Submission before routing, Poison for unreadable ones).</summary>
 public sealed record QueueSummary(string NextHopDomain, MessageState Status, int MessageCount, DateTimeOffset? NextRetryTime, string? LastError);
 
@@ -52,6 +55,9 @@ public sealed record MessageFilter(MessageState? Status = null, string? NextHopD
 public sealed class QueueDatabase : IDisposable
 {
     private readonly SqliteConnection connection;
+
+    /// <summary>Ids of spool files in incoming/ that are in the database (Ingest's memory; removed when the file goes).</summary>
+    private readonly HashSet<string> knownSpoolFiles = [];
 
     public QueueDatabase(string queueDirectory)
     {
@@ -75,54 +81,83 @@ public sealed class QueueDatabase : IDisposable
         AddColumnIfMissing("recipients", "next_hop", "TEXT");
     }
 
-    /// <summary>Adds every verified spool file of <paramref name="spool"/> the database does not know yet (start-up and after each acceptance).</summary>
+    /// <summary>
+    /// Adds every verified spool file of <paramref name="spool"/> the database does not know yet
+    /// (start-up and before each dispatch), all in one transaction. Files already known in this process
+    /// are skipped without a query, so a large deferred queue costs a directory listing, not a lookup per file.
+    /// </summary>
     public int Ingest(Spool spool, TimeSpan expiration)
     {
         ArgumentNullException.ThrowIfNull(spool);
-        var added = 0;
-        foreach (var path in Directory.EnumerateFiles(spool.Incoming, "*.msg"))
+        var added = new List<string>();
+        SqliteTransaction? transaction = null;
+        try
         {
-            var id = Path.GetFileNameWithoutExtension(path);
-            if (Scalar("SELECT COUNT(*) FROM messages WHERE id = $id", ("$id", id)) > 0)
+            foreach (var path in Directory.EnumerateFiles(spool.Incoming, "*.msg"))
             {
-                if (Scalar("SELECT COUNT(*) FROM messages WHERE id = $id AND state IN ('Delivered', 'Failed')", ("$id", id)) > 0)
+                var id = Path.GetFileNameWithoutExtension(path);
+                if (knownSpoolFiles.Contains(id))
                 {
-                    File.Delete(path); // settled before a crash took away the chance to delete it
+                    continue;
                 }
 
-                continue;
+                if (Scalar("SELECT COUNT(*) FROM messages WHERE id = $id", ("$id", id)) > 0)
+                {
+                    if (Scalar("SELECT COUNT(*) FROM messages WHERE id = $id AND state IN ('Delivered', 'Failed')", ("$id", id)) > 0)
+                    {
+                        File.Delete(path); // settled before a crash took away the chance to delete it
+                    }
+                    else
+                    {
+                        knownSpoolFiles.Add(id);
+                    }
+
+                    continue;
+                }
+
+                SpooledMessage message;
+                try
+                {
+                    message = Spool.Read(path);
+                }
+                catch (Core.Errors.MailFlowException)
+                {
+                    Directory.CreateDirectory(spool.Corrupt);
+                    File.Move(path, Path.Combine(spool.Corrupt, Path.GetFileName(path)));
+                    continue; // damaged on disk: quarantined, like Postfix's corrupt/
+                }
+
+                transaction ??= connection.BeginTransaction();
+                Execute("INSERT INTO messages (id, spool_path, mail_from, received_utc, state, next_attempt_utc, expires_utc) VALUES ($id, $path, $from, $received, 'Ready', $received, $expires)",
+                    ("$id", id), ("$path", path), ("$from", message.Envelope.MailFrom), ("$received", Stamp(message.Envelope.ReceivedUtc)), ("$expires", Stamp(message.Envelope.ReceivedUtc + expiration)));
+                foreach (var recipient in message.Envelope.Recipients.Select(r => r.Address).Distinct(StringComparer.OrdinalIgnoreCase))
+                {
+                    Execute("INSERT INTO recipients (message_id, address, state) VALUES ($id, $address, 'Pending')", ("$id", id), ("$address", recipient));
+                }
+
+                added.Add(id);
             }
 
-            SpooledMessage message;
-            try
-            {
-                message = Spool.Read(path);
-            }
-            catch (Core.Errors.MailFlowException)
-            {
-                Directory.CreateDirectory(spool.Corrupt);
-                File.Move(path, Path.Combine(spool.Corrupt, Path.GetFileName(path)));
-                continue; // damaged on disk: quarantined, like Postfix's corrupt/
-            }
-
-            using var transaction = connection.BeginTransaction();
-            Execute("INSERT INTO messages (id, spool_path, mail_from, received_utc, state, next_attempt_utc, expires_utc) VALUES ($id, $path, $from, $received, 'Ready', $received, $expires)",
-                ("$id", id), ("$path", path), ("$from", message.Envelope.MailFrom), ("$received", Stamp(message.Envelope.ReceivedUtc)), ("$expires", Stamp(message.Envelope.ReceivedUtc + expiration)));
-            foreach (var recipient in message.Envelope.Recipients.Select(r => r.Address).Distinct(StringComparer.OrdinalIgnoreCase))
-            {
-                Execute("INSERT INTO recipients (message_id, address, state) VALUES ($id, $address, 'Pending')", ("$id", id), ("$address", recipient));
-            }
-
-            transaction.Commit();
-            added++;
+            transaction?.Commit();
+        }
+        finally
+        {
+            transaction?.Dispose();
         }
 
-        return added;
+        knownSpoolFiles.UnionWith(added);
+        return added.Count;
     }
 
-    /// <summary>Messages in Ready or Retry whose next attempt is due.</summary>
-    public IReadOnlyList<QueuedMessage> Due(DateTimeOffset now, int limit) =>
-        Query("SELECT * FROM messages WHERE state IN ('Ready', 'Retry') AND next_attempt_utc <= $now ORDER BY next_attempt_utc LIMIT $limit", ("$now", Stamp(now)), ("$limit", limit));
+    /// <summary>The spool file of <paramref name="id"/> is gone (settled or removed); Ingest stops remembering it.</summary>
+    public void SpoolFileDeleted(string id) => knownSpoolFiles.Remove(id);
+
+    /// <summary>Messages in Ready or Retry whose next attempt is due, leaving out <paramref name="busy"/> (attempts already in progress).</summary>
+    public IReadOnlyList<QueuedMessage> Due(DateTimeOffset now, int limit, IReadOnlyCollection<string>? busy = null) =>
+        busy is null or { Count: 0 }
+            ? Query("SELECT * FROM messages WHERE state IN ('Ready', 'Retry') AND next_attempt_utc <= $now ORDER BY next_attempt_utc LIMIT $limit", ("$now", Stamp(now)), ("$limit", limit))
+            : Query("SELECT * FROM messages WHERE state IN ('Ready', 'Retry') AND next_attempt_utc <= $now AND id NOT IN (SELECT value FROM json_each($busy)) ORDER BY next_attempt_utc LIMIT $limit",
+                ("$now", Stamp(now)), ("$limit", limit), ("$busy", System.Text.Json.JsonSerializer.Serialize(busy)));
 
     /// <summary>Messages still in the queue (not Delivered or Failed), by state.</summary>
     public IReadOnlyDictionary<string, long> CountByState()
@@ -143,12 +178,22 @@ public sealed class QueueDatabase : IDisposable
     public QueuedMessage? Find(string id) => Query("SELECT * FROM messages WHERE id = $id", ("$id", id)).SingleOrDefault();
 
     /// <summary>
-    /// Records one recipient's outcome immediately, so a crash never re-delivers a recipient already done.
-    /// A deferral keeps the recipient Pending but stores its status and next hop for Get-Queue.
+    /// Records the outcome of one send (or one local delivery) as soon as it is known, in one
+    /// transaction, so a crash never re-delivers a recipient already done. A deferral keeps the recipient
+    /// Pending but stores its status and next hop for Get-Queue.
     /// </summary>
-    public void RecordRecipient(string id, string address, RecipientState state, string status, string? nextHop = null) =>
-        Execute("UPDATE recipients SET state = $state, last_status = $status, attempts = attempts + 1, next_hop = COALESCE($hop, next_hop) WHERE message_id = $id AND address = $address",
-            ("$id", id), ("$address", address), ("$state", state.ToString()), ("$status", status), ("$hop", nextHop));
+    public void RecordRecipients(string id, IReadOnlyList<RecipientRecord> outcomes)
+    {
+        ArgumentNullException.ThrowIfNull(outcomes);
+        using var transaction = connection.BeginTransaction();
+        foreach (var outcome in outcomes)
+        {
+            Execute("UPDATE recipients SET state = $state, last_status = $status, attempts = attempts + 1, next_hop = COALESCE($hop, next_hop) WHERE message_id = $id AND address = $address",
+                ("$id", id), ("$address", outcome.Address), ("$state", outcome.State.ToString()), ("$status", outcome.Status), ("$hop", outcome.NextHop));
+        }
+
+        transaction.Commit();
+    }
 
     /// <summary>The delay DSN for this message has been queued; it is sent once (DelayNotificationTimeout).</summary>
     public void MarkDelayNotified(string id) => Execute("UPDATE messages SET delay_notified = 1 WHERE id = $id", ("$id", id));
@@ -162,7 +207,11 @@ public sealed class QueueDatabase : IDisposable
             ("$id", id), ("$now", Stamp(now))) == 1;
 
     /// <summary>Remove-Message: forgets the message (the caller deletes the spool file after this commits).</summary>
-    public bool Remove(string id) => Execute("DELETE FROM messages WHERE id = $id", ("$id", id)) == 1;
+    public bool Remove(string id)
+    {
+        knownSpoolFiles.Remove(id);
+        return Execute("DELETE FROM messages WHERE id = $id", ("$id", id)) == 1;
+    }
 
     /// <summary>Get-Message: messages still in the queue (not Delivered or Failed) that match the filter.</summary>
     public IReadOnlyList<QueuedMessage> Messages(MessageFilter filter)

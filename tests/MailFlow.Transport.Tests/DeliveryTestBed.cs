@@ -101,6 +101,7 @@ public sealed class DeliveryTestBed : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        await Agent.DisposeAsync();
         Queue.Dispose();
         await Tracking.DisposeAsync();
         Directory.Delete(root, recursive: true);

@@ -8,24 +8,30 @@ using MailFlow.Transport.Routing;
 namespace MailFlow.Transport.Delivery;
 
 /// <summary>
-/// Takes due messages from the queue (at most MaxActiveMessages per pass), routes each pending
-/// recipient (local Maildir or a send connector), sends to each destination over a few reused
-/// connections (MaxPerDomainOutboundConnections, MaxOutboundConnections, SmtpMaxMessagesPerConnection),
-/// records every recipient's outcome as soon as it is known, schedules the next attempt with
-/// Exchange's retry settings, and writes DELIVER / SEND / DEFER / FAIL / DSN tracking events.
+/// Takes due messages from the queue (at most MaxActiveMessages in flight), routes each pending
+/// recipient (local Maildir or a send connector), hands outbound work to one queue per destination
+/// whose connections take it as it comes (MaxPerDomainOutboundConnections, MaxOutboundConnections,
+/// SmtpMaxMessagesPerConnection), records every recipient's outcome as soon as it is known, schedules
+/// the next attempt with Exchange's retry settings, and writes DELIVER / SEND / DEFER / FAIL / DSN
+/// tracking events. Messages finish one by one: no message waits for another (docs/decisions/0018).
 /// </summary>
-public sealed class DeliveryAgent
+public sealed class DeliveryAgent : IAsyncDisposable
 {
     private readonly MailFlowConfiguration configuration;
     private readonly QueueDatabase queue;
     private readonly Lock queueLock = new(); // one SQLite connection, several delivery workers
     private readonly Spool spool;
     private readonly MaildirDelivery maildir;
-    private readonly OutboundDelivery outbound;
     private readonly MessageTrackingLog tracking;
     private readonly RecipientRouter router;
     private readonly SenderNotifier notifier;
     private readonly TimeProvider time;
+    private readonly CancellationTokenSource stopping = new();
+    private readonly DestinationLimits limits;
+    private readonly ConcurrentDictionary<Destination, DestinationQueue> destinations = new();
+
+    /// <summary>Attempts in progress, by message id; guarded by queueLock so Due never hands a message out twice.</summary>
+    private readonly Dictionary<string, Task> inFlight = [];
 
     public DeliveryAgent(MailFlowConfiguration configuration, QueueDatabase queue, Spool spool, MaildirDelivery maildir, OutboundDelivery outbound, MessageTrackingLog tracking, TimeProvider? time = null)
     {
@@ -33,29 +39,109 @@ public sealed class DeliveryAgent
         this.queue = queue ?? throw new ArgumentNullException(nameof(queue));
         this.spool = spool ?? throw new ArgumentNullException(nameof(spool));
         this.maildir = maildir ?? throw new ArgumentNullException(nameof(maildir));
-        this.outbound = outbound ?? throw new ArgumentNullException(nameof(outbound));
         this.tracking = tracking ?? throw new ArgumentNullException(nameof(tracking));
         this.time = time ?? TimeProvider.System;
         router = new RecipientRouter(configuration);
         notifier = new SenderNotifier(spool, tracking, configuration.Server.Fqdn);
+        limits = new DestinationLimits(configuration.Transport.MaxPerDomainOutboundConnections, new SemaphoreSlim(configuration.Transport.MaxOutboundConnections),
+            outbound ?? throw new ArgumentNullException(nameof(outbound)), Settle, stopping.Token);
     }
 
-    /// <summary>Ingests new spool files and makes one attempt for every due message; returns how many messages were attempted.</summary>
-    public async Task<int> RunOnceAsync(CancellationToken cancellationToken = default)
+    /// <summary>Raised when an attempt ends after MaxActiveMessages held dispatch back, so the dispatcher looks again.</summary>
+    public event Action? CapacityFreed;
+
+    /// <summary>The last dispatch filled every free slot: more messages may be due (guarded by queueLock).</summary>
+    private bool heldBack;
+
+    /// <summary>Messages whose attempt is in progress.</summary>
+    public int InFlight
     {
-        IReadOnlyList<QueuedMessage> due;
+        get
+        {
+            lock (queueLock)
+            {
+                return inFlight.Count;
+            }
+        }
+    }
+
+    /// <summary>
+    /// Ingests new spool files and starts an attempt for every due message not already in flight, up to
+    /// MaxActiveMessages in flight. Returns the attempts started; each completes when its message is
+    /// settled for this attempt, or faults with the reason it was abandoned (the message stays due).
+    /// </summary>
+    public IReadOnlyList<Task> Dispatch()
+    {
         lock (queueLock)
         {
             queue.Ingest(spool, configuration.Transport.MessageExpirationTimeout);
-            due = queue.Due(time.GetUtcNow(), configuration.Transport.MaxActiveMessages);
+            var room = configuration.Transport.MaxActiveMessages - inFlight.Count;
+            if (room <= 0)
+            {
+                heldBack = true;
+                return [];
+            }
+
+            var due = queue.Due(time.GetUtcNow(), room, inFlight.Keys);
+            heldBack = due.Count == room;
+            var started = new List<Task>();
+            foreach (var message in due)
+            {
+                var attempt = Task.Run(() => AttemptAsync(message));
+                inFlight.Add(message.Id, attempt);
+                started.Add(attempt);
+            }
+
+            return started;
+        }
+    }
+
+    /// <summary>Makes one attempt for every due message and waits until each is settled; returns how many were attempted.</summary>
+    public async Task<int> RunOnceAsync()
+    {
+        var attempts = Dispatch();
+        await Task.WhenAll(attempts);
+        return attempts.Count;
+    }
+
+    /// <summary>
+    /// Lets the attempts in progress finish, or after <paramref name="grace"/> cancels their network
+    /// operations (those messages stay due); then closes every connection.
+    /// </summary>
+    public async Task StopAsync(TimeSpan grace)
+    {
+        Task[] inProgress;
+        lock (queueLock)
+        {
+            inProgress = [.. inFlight.Values];
         }
 
-        var attempts = new List<MessageAttempt>();
-        foreach (var message in due)
+        var all = Task.WhenAll(inProgress);
+        if (await Task.WhenAny(all, Task.Delay(grace)) != all)
         {
+            await stopping.CancelAsync();
+        }
+
+        await all.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        await Task.WhenAll(destinations.Values.Select(d => d.CloseAsync()));
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await StopAsync(TimeSpan.Zero);
+        stopping.Dispose();
+        limits.Connections.Dispose();
+    }
+
+    /// <summary>One message: local and unroutable recipients now, outbound work to its destinations, then Finish when all are settled.</summary>
+    private async Task AttemptAsync(QueuedMessage message)
+    {
+        try
+        {
+            MessageAttempt attempt;
             try
             {
-                attempts.Add(Begin(message));
+                attempt = Begin(message);
             }
             catch (Exception ex) when (ex is Core.Errors.MailFlowException or IOException or MimeKit.ParseException)
             {
@@ -64,22 +150,40 @@ public sealed class DeliveryAgent
                 {
                     queue.MarkPoison(message.Id, ex.Message);
                 }
+
+                return;
             }
-        }
 
-        var destinations = attempts
-            .SelectMany(a => a.Outbound)
-            .GroupBy(w => w.Destination)
-            .ToList();
-        using var connections = new SemaphoreSlim(configuration.Transport.MaxOutboundConnections);
-        await Task.WhenAll(destinations.Select(d => DeliverToDestinationAsync(d.ToList(), connections, cancellationToken)));
+            if (attempt.Dispatching())
+            {
+                attempt.Complete();
+            }
+            else
+            {
+                foreach (var work in attempt.Outbound)
+                {
+                    destinations.GetOrAdd(work.Destination, _ => new DestinationQueue(work.Connector, work.Domain, limits)).Enqueue(work);
+                }
+            }
 
-        foreach (var attempt in attempts)
-        {
+            await attempt.Completed;
             Finish(attempt);
         }
+        finally
+        {
+            bool freed;
+            lock (queueLock)
+            {
+                inFlight.Remove(message.Id);
+                freed = heldBack;
+                heldBack = false;
+            }
 
-        return due.Count;
+            if (freed)
+            {
+                CapacityFreed?.Invoke();
+            }
+        }
     }
 
     /// <summary>Reads the message, settles expiry, local and unroutable recipients, and lists the outbound work.</summary>
@@ -90,11 +194,8 @@ public sealed class DeliveryAgent
         if (attempt.Now >= queued.ExpiresUtc)
         {
             const string expired = "550 4.4.7 QUEUE.Expired; message expired";
-            foreach (var recipient in pending)
-            {
-                Record(queued.Id, recipient, RecipientState.Failed, expired);
-                attempt.Failed.Add(new FailedRecipient(recipient, expired));
-            }
+            Record(queued.Id, [.. pending.Select(r => new RecipientRecord(r, RecipientState.Failed, expired))]);
+            attempt.Failed.AddRange(pending.Select(r => new FailedRecipient(r, expired)));
 
             Track("FAIL", "QUEUE", attempt.Message, pending, expired, null, null);
             TransportMetrics.RecipientsFailed(pending.Count, expired);
@@ -112,8 +213,9 @@ public sealed class DeliveryAgent
                     foreach (var recipient in recipients)
                     {
                         maildir.Deliver(recipient, attempt.Message.Envelope.MailFrom, attempt.Message.Content.Span);
-                        Record(queued.Id, recipient, RecipientState.Delivered, "250 2.0.0 delivered to Maildir");
                     }
+
+                    Record(queued.Id, [.. recipients.Select(r => new RecipientRecord(r, RecipientState.Delivered, "250 2.0.0 delivered to Maildir"))]);
 
                     Track("DELIVER", "STOREDRIVER", attempt.Message, recipients, "250 2.0.0 delivered to Maildir", null, null);
                     TransportMetrics.RecipientsDelivered(recipients.Count, "maildir");
@@ -128,11 +230,8 @@ public sealed class DeliveryAgent
 
                 default:
                     var unroutable = "550 5.4.4 Unable to route: " + route.Reason;
-                    foreach (var recipient in recipients)
-                    {
-                        Record(queued.Id, recipient, RecipientState.Failed, unroutable);
-                        attempt.Failed.Add(new FailedRecipient(recipient, unroutable));
-                    }
+                    Record(queued.Id, [.. recipients.Select(r => new RecipientRecord(r, RecipientState.Failed, unroutable))]);
+                    attempt.Failed.AddRange(recipients.Select(r => new FailedRecipient(r, unroutable)));
 
                     Track("FAIL", "ROUTING", attempt.Message, recipients, "550 5.4.4 Unable to route", null, null, route.Reason);
                     TransportMetrics.RecipientsFailed(recipients.Count, unroutable);
@@ -143,64 +242,6 @@ public sealed class DeliveryAgent
         return attempt;
     }
 
-    /// <summary>
-    /// Works through one destination's messages on up to MaxPerDomainOutboundConnections connections,
-    /// each carrying up to SmtpMaxMessagesPerConnection messages. When a connection cannot be opened,
-    /// every remaining message for the destination gets that failure without another connection attempt,
-    /// as Exchange puts the whole queue into Retry.
-    /// </summary>
-    private async Task DeliverToDestinationAsync(List<OutboundWork> work, SemaphoreSlim connections, CancellationToken cancellationToken)
-    {
-        var connector = work[0].Connector;
-        var perConnection = connector.SmtpMaxMessagesPerConnection;
-        var pending = new ConcurrentQueue<OutboundWork>(work);
-        OutboundFailure? destinationFailure = null;
-        var workers = Math.Clamp((work.Count + perConnection - 1) / perConnection, 1, configuration.Transport.MaxPerDomainOutboundConnections);
-
-        async Task WorkerAsync()
-        {
-            OutboundSession? session = null;
-            try
-            {
-                while (pending.TryDequeue(out var item))
-                {
-                    if (session is not null && (!session.IsReusable || session.MessagesSent >= perConnection))
-                    {
-                        await session.DisposeAsync();
-                        connections.Release();
-                        session = null;
-                    }
-
-                    if (session is null && Volatile.Read(ref destinationFailure) is null)
-                    {
-                        await connections.WaitAsync(cancellationToken);
-                        (session, var failure) = await outbound.ConnectAsync(connector, item.Domain, cancellationToken);
-                        if (session is null)
-                        {
-                            connections.Release();
-                            Interlocked.CompareExchange(ref destinationFailure, failure, null);
-                        }
-                    }
-
-                    var result = session is null
-                        ? OutboundAttempt.AllRecipients(item.Recipients, Volatile.Read(ref destinationFailure)!)
-                        : await session.SendAsync(item.Attempt.Message.Envelope, item.Recipients, item.Attempt.Message.Content, cancellationToken);
-                    Settle(item, result);
-                }
-            }
-            finally
-            {
-                if (session is not null)
-                {
-                    await session.DisposeAsync();
-                    connections.Release();
-                }
-            }
-        }
-
-        await Task.WhenAll(Enumerable.Range(0, workers).Select(_ => Task.Run(WorkerAsync, cancellationToken)));
-    }
-
     /// <summary>Writes every recipient's outcome of one send at once, and its tracking events.</summary>
     private void Settle(OutboundWork item, OutboundAttempt result)
     {
@@ -209,12 +250,15 @@ public sealed class DeliveryAgent
         var sent = new List<string>();
         var failed = new List<string>();
         var deferred = new List<string>();
+        var outcomes = new List<RecipientRecord>();
         foreach (var (recipient, outcome) in result.Recipients)
         {
             var state = outcome.Delivered ? RecipientState.Delivered : outcome.Permanent ? RecipientState.Failed : RecipientState.Pending;
-            Record(item.Attempt.Queued.Id, recipient, state, outcome.Status, item.Destination.NextHop);
+            outcomes.Add(new RecipientRecord(recipient, state, outcome.Status, item.Destination.NextHop));
             (state == RecipientState.Delivered ? sent : state == RecipientState.Failed ? failed : deferred).Add(recipient);
         }
+
+        Record(item.Attempt.Queued.Id, outcomes);
 
         lock (item.Attempt.Gate)
         {
@@ -246,6 +290,11 @@ public sealed class DeliveryAgent
 
             Track("DEFER", "SMTP", message, deferred, detail, connectorName, result.TargetHost, result.Reason);
         }
+
+        if (item.Attempt.WorkSettled())
+        {
+            item.Attempt.Complete();
+        }
     }
 
     /// <summary>Closes the attempt: schedule or final state, NDR for failed recipients, a delay DSN once when due.</summary>
@@ -263,6 +312,10 @@ public sealed class DeliveryAgent
             // Every recipient is settled and any NDR is spooled on its own: the bytes are no longer needed.
             // A crash before this line leaves the file for Ingest to delete.
             File.Delete(attempt.Queued.SpoolPath);
+            lock (queueLock)
+            {
+                queue.SpoolFileDeleted(attempt.Queued.Id);
+            }
         }
         var overdue = attempt.Now - attempt.Message.Envelope.ReceivedUtc >= configuration.Transport.DelayNotificationTimeout;
         if (attempt.Deferred.Count > 0 && overdue && !attempt.Queued.DelayNotified)
@@ -304,44 +357,15 @@ public sealed class DeliveryAgent
         return now + wait;
     }
 
-    private void Record(string id, string recipient, RecipientState state, string status, string? nextHop = null)
+    /// <summary>One transaction (one WAL sync) for every recipient of one outcome.</summary>
+    private void Record(string id, IReadOnlyList<RecipientRecord> outcomes)
     {
         lock (queueLock)
         {
-            queue.RecordRecipient(id, recipient, state, status, nextHop);
+            queue.RecordRecipients(id, outcomes);
         }
     }
 
     private void Track(string eventId, string source, SpooledMessage message, IReadOnlyList<string> recipients, string status, string? connector, string? serverHost, string? reason = null) =>
         tracking.Write(TrackingEvents.For(eventId, source, message, recipients, status, connector, serverHost, reason));
-
-    /// <summary>One message's attempt in this pass; workers for different destinations add to it concurrently.</summary>
-    private sealed class MessageAttempt(QueuedMessage queued, SpooledMessage message, DateTimeOffset now)
-    {
-        public QueuedMessage Queued { get; } = queued;
-
-        public SpooledMessage Message { get; } = message;
-
-        public DateTimeOffset Now { get; } = now;
-
-        public bool Expired { get; set; }
-
-        public List<OutboundWork> Outbound { get; } = [];
-
-        /// <summary>Guards Failed, Deferred and LastError while destinations are worked in parallel.</summary>
-        public Lock Gate { get; } = new();
-
-        public List<FailedRecipient> Failed { get; } = [];
-
-        public List<FailedRecipient> Deferred { get; } = [];
-
-        public string? LastError { get; set; }
-
-        /// <summary>Some destination of this message could not be reached at all (the connection-failure schedule applies).</summary>
-        public bool ConnectionFailed { get; set; }
-    }
-
-    private readonly record struct Destination(string Connector, string NextHop);
-
-    private sealed record OutboundWork(MessageAttempt Attempt, SendConnector Connector, string Domain, Destination Destination, List<string> Recipients);
 }
