@@ -26,7 +26,7 @@ public sealed class AiosmtpdReceiver : IDisposable
 
     public string Directory { get; }
 
-    public static AiosmtpdReceiver Start(string directory, string? certificatePem = null, string? keyPem = null, string? clientCa = null, bool hide8BitMime = false, bool smtpUtf8 = true, IReadOnlyList<string>? deferRecipients = null, IReadOnlyList<string>? rejectRecipients = null)
+    public static AiosmtpdReceiver Start(string directory, string? certificatePem = null, string? keyPem = null, string? clientCa = null, bool hide8BitMime = false, bool smtpUtf8 = true, IReadOnlyList<string>? deferRecipients = null, IReadOnlyList<string>? rejectRecipients = null, TimeSpan? idleTimeout = null)
     {
         System.IO.Directory.CreateDirectory(directory);
         var port = Ports.Free();
@@ -76,6 +76,12 @@ public sealed class AiosmtpdReceiver : IDisposable
         if (!smtpUtf8)
         {
             start.ArgumentList.Add("--no-smtputf8");
+        }
+
+        if (idleTimeout is { } idle)
+        {
+            start.ArgumentList.Add("--idle-timeout");
+            start.ArgumentList.Add(idle.TotalSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture));
         }
 
         var process = Process.Start(start)!;

@@ -71,6 +71,7 @@ def main():
     parser.add_argument("--defer-rcpt", action="append", default=[], help="answer RCPT TO for this address with 451")
     parser.add_argument("--reject-rcpt", action="append", default=[], help="answer RCPT TO for this address with 550")
     parser.add_argument("--no-smtputf8", action="store_true", help="aiosmtpd's Controller offers SMTPUTF8 unless told not to")
+    parser.add_argument("--idle-timeout", type=float, default=300, help="close a connection idle between commands this many seconds")
     args = parser.parse_args()
 
     tls = None
@@ -82,7 +83,7 @@ def main():
             tls.verify_mode = ssl.CERT_OPTIONAL
     controller = Controller(Recorder(args.out, args.hide_8bitmime, args.defer_rcpt, args.reject_rcpt), hostname="127.0.0.1", port=args.port,
                             tls_context=tls, require_starttls=False, decode_data=False,
-                            enable_SMTPUTF8=not args.no_smtputf8)
+                            enable_SMTPUTF8=not args.no_smtputf8, server_kwargs={"timeout": args.idle_timeout})
     controller.start()
     print("ready", flush=True)
     try:

@@ -100,6 +100,30 @@ public sealed class ContinuousDeliveryTests
         Assert.Equal(expectedConnections, messages.Select(m => m.PeerPort).Distinct().Count());
     }
 
+    [Fact]
+    public async Task A_reused_connection_the_server_closed_while_idle_costs_a_reconnect_not_a_deferral()
+    {
+        // aiosmtpd drops a connection idle for 0.5 s; MailFlow's idle connection waits 2 s, so the second
+        // message finds a connection the server has already closed.
+        using var receiver = AiosmtpdReceiver.Start(NewDirectory(), idleTimeout: TimeSpan.FromSeconds(0.5));
+        await using var bed = new DeliveryTestBed(c => c.SendConnectors.Add(new SendConnector
+        {
+            Name = "Sink", AddressSpaces = ["sink.test"], DNSRoutingEnabled = false, SmartHosts = [$"127.0.0.1:{receiver.Port}"], SmtpMaxMessagesPerConnection = 20,
+        }));
+
+        bed.Enqueue("alice@domain.com", "one@sink.test", "Subject: 1\r\n\r\n1\r\n");
+        Assert.Equal(1, await bed.Agent.RunOnceAsync());
+        await Task.Delay(1200);
+        var second = bed.Enqueue("alice@domain.com", "two@sink.test", "Subject: 2\r\n\r\n2\r\n");
+        Assert.Equal(1, await bed.Agent.RunOnceAsync());
+
+        Assert.Equal(MessageState.Delivered, bed.Queue.Find(second)!.State);
+        var messages = receiver.Messages();
+        Assert.Equal(2, messages.Count);
+        Assert.Equal(2, messages.Select(m => m.PeerPort).Distinct().Count());
+        Assert.DoesNotContain(",DEFER,", await bed.TrackingLogAsync(), StringComparison.Ordinal);
+    }
+
     private static async Task WaitUntilAsync(Func<bool> condition)
     {
         using var timeout = new CancellationTokenSource(Patience);

@@ -88,29 +88,43 @@ internal sealed class DestinationQueue(SendConnector connector, string domain, D
         {
             while ((item = await NextAsync(session)) is not null)
             {
-                if (session is not null && (!session.IsReusable || session.MessagesSent >= connector.SmtpMaxMessagesPerConnection))
+                OutboundAttempt? result = null;
+                while (result is null)
                 {
-                    await CloseSessionAsync(session);
-                    session = null;
-                }
+                    if (session is not null && (!session.IsReusable || session.MessagesSent >= connector.SmtpMaxMessagesPerConnection))
+                    {
+                        await CloseSessionAsync(session);
+                        session = null;
+                    }
 
-                if (session is null)
-                {
-                    (session, var failure) = await ConnectAsync();
+                    var reused = session is not null;
                     if (session is null)
                     {
-                        // As Exchange puts the whole queue into Retry: everything waiting for this next hop
-                        // gets the same failure without another connection attempt.
-                        foreach (var failed in TakeAll().Prepend(item))
+                        (session, var failure) = await ConnectAsync();
+                        if (session is null)
                         {
-                            limits.Settle(failed, OutboundAttempt.AllRecipients(failed.Recipients, failure!));
-                        }
+                            // As Exchange puts the whole queue into Retry: everything waiting for this next hop
+                            // gets the same failure without another connection attempt.
+                            foreach (var failed in TakeAll().Prepend(item))
+                            {
+                                limits.Settle(failed, OutboundAttempt.AllRecipients(failed.Recipients, failure!));
+                            }
 
-                        continue;
+                            break;
+                        }
                     }
+
+                    var sent = await session.SendAsync(item.Attempt.Message.Envelope, item.Recipients, item.Attempt.Message.Content, limits.Stopping);
+
+                    // A reused connection the server closed while it sat idle is not the message's failure:
+                    // it goes again on a new connection. A new connection that drops is a deferral.
+                    result = sent.ConnectionLost && reused ? null : sent;
                 }
 
-                limits.Settle(item, await session.SendAsync(item.Attempt.Message.Envelope, item.Recipients, item.Attempt.Message.Content, limits.Stopping));
+                if (result is not null)
+                {
+                    limits.Settle(item, result);
+                }
             }
         }
         catch (Exception ex)

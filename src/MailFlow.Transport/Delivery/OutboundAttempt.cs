@@ -23,6 +23,9 @@ public sealed record OutboundAttempt
     /// <summary>No session could be opened (DNS, TCP, TLS policy): the destination, not this message, is the problem.</summary>
     public bool ConnectionFailed { get; init; }
 
+    /// <summary>The connection broke during the transaction (no reply, or the server closed it).</summary>
+    public bool ConnectionLost { get; init; }
+
     /// <summary>Every recipient gets the same answer: the attempt failed before the message was offered.</summary>
     public static OutboundAttempt AllRecipients(IEnumerable<string> recipients, OutboundFailure failure)
     {

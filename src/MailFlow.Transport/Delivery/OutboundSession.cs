@@ -87,7 +87,7 @@ public sealed class OutboundSession : IAsyncDisposable
         {
             broken = true;
             const string dropped = "450 4.4.318 Connection was closed abruptly";
-            return Outcomes(recipients, new RecipientOutcome(false, false, dropped), dropped);
+            return Outcomes(recipients, new RecipientOutcome(false, false, dropped), dropped) with { ConnectionLost = true };
         }
     }
 
