@@ -23,7 +23,13 @@ public sealed class PartialScenario : LabScenario
         }
 
         var balancer = world.Own(new RoundRobinBalancer(IPAddress.Loopback, [new IPEndPoint(IPAddress.Parse(world.Server1.Address), world.Server1.Port), new IPEndPoint(IPAddress.Parse(server2.Address), server2.Port)]));
-        LabWorld.Configure(world.Tenant, c => c.SendConnectors[0].SmartHosts = [$"{LabWorld.HybridName}:{balancer.Endpoint.Port}"]);
+        // The balancer picks a server per connection. One message per connection lets each message show the
+        // server it met; in production many connections are open at once and the share that fails is SERVER2's.
+        LabWorld.Configure(world.Tenant, c =>
+        {
+            c.SendConnectors[0].SmartHosts = [$"{LabWorld.HybridName}:{balancer.Endpoint.Port}"];
+            c.SendConnectors[0].SmtpMaxMessagesPerConnection = 1;
+        });
         return
         [
             $"{LabWorld.HybridName} is a load balancer at {balancer.Endpoint} sending connections to SERVER1 ({world.Server1.Address}:{world.Server1.Port}) and SERVER2 ({server2.Address}:{server2.Port}) in turn",
