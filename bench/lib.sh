@@ -72,3 +72,39 @@ tree_pss_kb() {
 }
 
 json_field() { /usr/bin/python3 -c 'import json, sys; print(json.loads(sys.argv[1])[sys.argv[2]])' "$1" "$2"; }
+
+# A markdown table body from rows "label<TAB>MTA<TAB>figure..." (several rounds per label and MTA):
+# per label, a MailFlow row and a Postfix row with each figure's median — and its range when there was
+# more than one round — then the MailFlow/Postfix ratios of the medians of the rate and CPU columns.
+median_table() { # file rate-column cpu-column (1-based)
+  /usr/bin/python3 - "$@" <<'PY'
+import statistics, sys
+path, rate, cpu = sys.argv[1], int(sys.argv[2]) - 1, int(sys.argv[3]) - 1
+rows, order = {}, []
+for line in open(path):
+    fields = line.rstrip("\n").split("\t")
+    if fields[0] not in order:
+        order.append(fields[0])
+    rows.setdefault((fields[0], fields[1]), []).append(fields[2:])
+
+def column(label, mta, index):
+    return [float(r[index - 2]) for r in rows[(label, mta)]]
+
+def cell(values):
+    m = statistics.median(values)
+    text = f"{m:.2f}".rstrip("0").rstrip(".") if m < 100 else f"{m:.0f}"
+    return text if len(values) == 1 else f"{text} [{min(values):g}–{max(values):g}]"
+
+for label in order:
+    for mta in ("MailFlow", "Postfix"):
+        if (label, mta) not in rows:
+            continue
+        width = len(rows[(label, mta)][0])
+        cells = [cell(column(label, mta, i + 2)) for i in range(width)]
+        ratio = ["", ""]
+        if mta == "MailFlow" and (label, "Postfix") in rows:
+            med = lambda m, c: statistics.median(column(label, m, c))
+            ratio = [f"{med('MailFlow', rate) / med('Postfix', rate):.2f}×", f"{med('MailFlow', cpu) / med('Postfix', cpu):.2f}×"]
+        print("| " + " | ".join([label, mta] + cells + ratio) + " |")
+PY
+}

@@ -5,17 +5,19 @@
 # secure, match=sink.bench.test). One connection per message, then with connection reuse.
 # Prints msgs/s (first injection until the sink has them all), server CPU ms/msg (the whole MTA:
 # receiving the injection, queueing, relaying), memory, and the MailFlow/Postfix ratios.
-# Usage: bench/outbound.sh [--smoke] [--messages N]
+# Both MTAs are warmed up, then measured rounds alternate; the table shows medians with their range.
+# Usage: bench/outbound.sh [--smoke] [--messages N] [--rounds N]
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 source bench/lib.sh
 source bench/postfix-peer.sh
 source bench/mailflow-server.sh
 
-messages=2000 warmup=1500 concurrency=10 modes="per-message reuse"
+messages=2000 warmup=1500 concurrency=10 rounds=3 modes="per-message reuse"
 while (($#)); do
   case "$1" in
-    --smoke) messages=100; warmup=30; modes="per-message" ;;
+    --smoke) messages=100; warmup=30; rounds=1; modes="per-message" ;;
+    --rounds) rounds=$2; shift ;;
     --messages) messages=$2; shift ;;
     *) echo "outbound.sh: unknown argument $1" >&2; exit 2 ;;
   esac
@@ -79,12 +81,15 @@ wait_sink() { # what
   return 1
 }
 
+warm_up() { # mta mode port sinkport
+  # Not measured (JIT, process pools, TLS session caches), against a sink that stops after it.
+  start_sink "$4" "$warmup"
+  dotnet "$LOAD_DLL" smtp-load --port "$3" --messages "$warmup" --concurrency "$concurrency" --size-kib 10 --rcpt user@remote.test >/dev/null
+  wait_sink "$1 $2 warm-up"
+}
+
 measure() { # mta mode pid port sinkport
   local mta=$1 mode=$2 pid=$3 port=$4 sink=$5 before after began result elapsed
-  # Warm-up, not measured (JIT, process pools, TLS session caches), against a sink that stops after it.
-  start_sink "$sink" "$warmup"
-  dotnet "$LOAD_DLL" smtp-load --port "$port" --messages "$warmup" --concurrency "$concurrency" --size-kib 10 --rcpt user@remote.test >/dev/null
-  wait_sink "$mta $mode warm-up"
   start_sink "$sink" "$messages"
   before=$(tree_ticks "$pid")
   began=$(date +%s.%N)
@@ -104,28 +109,21 @@ measure() { # mta mode pid port sinkport
 for mode in $modes; do
   reuse=1 cache=no
   [ "$mode" = reuse ] && { reuse=20; cache=yes; }
-  sink=$(free_port) port=$(free_port)
-  start_mailflow_relay "$work/mailflow-$mode" "$port" "$sink" "$reuse"
-  measure MailFlow "$mode" "$MAILFLOW_PID" "$port" "$sink"
+  mf_sink=$(free_port) mf_port=$(free_port)
+  start_mailflow_relay "$work/mailflow-$mode" "$mf_port" "$mf_sink" "$reuse"
+  pf_sink=$(free_port) pf_port=$(free_port)
+  start_postfix_relay "$work/postfix-$mode" "$pf_port" "$pf_sink" "$cache"
+  warm_up MailFlow "$mode" "$mf_port" "$mf_sink"
+  warm_up Postfix "$mode" "$pf_port" "$pf_sink"
+  for _ in $(seq "$rounds"); do
+    measure MailFlow "$mode" "$MAILFLOW_PID" "$mf_port" "$mf_sink"
+    measure Postfix "$mode" "$POSTFIX_MASTER_PID" "$pf_port" "$pf_sink"
+  done
   kill -TERM "$MAILFLOW_PID"; wait "$MAILFLOW_PID" 2>/dev/null || true
-  sink=$(free_port) port=$(free_port)
-  start_postfix_relay "$work/postfix-$mode" "$port" "$sink" "$cache"
-  measure Postfix "$mode" "$POSTFIX_MASTER_PID" "$port" "$sink"
   stop_postfix "$work/postfix-$mode"
 done
 
-echo "outbound verified TLS (ECDSA P-256 sink), $messages messages of 10 KiB injected by $concurrency plain sessions"
+echo "outbound verified TLS (ECDSA P-256 sink), $messages messages of 10 KiB per round injected by $concurrency plain sessions; median of $rounds alternating round(s), range in brackets"
 echo "| connections | MTA | msgs/s | server CPU ms/msg | memory MB (PSS) | MailFlow/Postfix msgs/s | MailFlow/Postfix CPU |"
 echo "|---|---|---:|---:|---:|---:|---:|"
-awk -F'\t' '{ row[$1, $2] = $0; rate[$1, $2] = $3; cpu[$1, $2] = $4; if (!($1 in seen)) { seen[$1] = 1; order[++n] = $1 } }
-  END {
-    for (i = 1; i <= n; i++) {
-      s = order[i]
-      for (m = 1; m <= 2; m++) {
-        mta = m == 1 ? "MailFlow" : "Postfix"
-        split(row[s, mta], f, "\t")
-        ratio = m == 1 ? sprintf("%.2f× | %.2f×", rate[s, "MailFlow"] / rate[s, "Postfix"], cpu[s, "MailFlow"] / cpu[s, "Postfix"]) : " | "
-        printf "| %s | %s | %s | %s | %s | %s |\n", f[1], f[2], f[3], f[4], f[5], ratio
-      }
-    }
-  }' "$work/results.tsv"
+median_table "$work/results.tsv" 3 4
