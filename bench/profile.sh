@@ -36,7 +36,8 @@ esac
 
 port=$(free_port)
 # The runtime writes /tmp/perf-PID.map so perf can name JIT-compiled frames; only the server gets it.
-MAILFLOW_SERVE_ENV="DOTNET_PerfMapEnabled=1" start_mailflow "$work/mailflow" "$port" "$tls" "$work"
+# W^X off: with it on, JIT-compiled code runs from a memfd mapping the perf map does not describe.
+MAILFLOW_SERVE_ENV="DOTNET_PerfMapEnabled=1 DOTNET_EnableWriteXorExecute=0" start_mailflow "$work/mailflow" "$port" "$tls" "$work"
 load() { dotnet "$LOAD_DLL" smtp-load --port "$port" --messages "$1" --concurrency 20 --size-kib 10 --rcpt user@bench.test $flag; }
 load "$warmup" >/dev/null
 perf record -o "$work/perf.data" -e cpu-clock -F 1999 -g -p "$MAILFLOW_PID" 2>"$work/perf.err" &

@@ -6,9 +6,9 @@ using Sylvan.Data.Csv;
 namespace MailFlow.Benchmarks;
 
 /// <summary>
-/// Sessions per connector over a 64 MB SmtpReceive log (warm, from the page cache): Sep and Sylvan
-/// side by side, plus the simple line reader diagnose uses for row-level work. The winner backs
-/// <see cref="ProtocolLogSummary"/>.
+/// Sessions per connector over a 64 MB SmtpReceive log (warm, from the page cache):
+/// <see cref="ProtocolLogSummary"/> (byte-level, two columns) against the Sep and Sylvan CSV readers it
+/// was chosen over, plus the simple line reader diagnose uses for row-level work.
 /// </summary>
 [MemoryDiagnoser]
 public class LogReaderBenchmarks
@@ -26,7 +26,31 @@ public class LogReaderBenchmarks
     }
 
     [Benchmark(Baseline = true)]
-    public long Sep() => ProtocolLogSummary.Summarize([file]).Connectors.Sum(c => c.Sessions);
+    public long Summary() => ProtocolLogSummary.Summarize([file]).Connectors.Sum(c => c.Sessions);
+
+    [Benchmark]
+    public long Sep()
+    {
+        using var text = new StreamReader(file, System.Text.Encoding.UTF8, true, 1 << 16);
+        while (text.Peek() == '#')
+        {
+            text.ReadLine();
+        }
+
+        var sessions = new Dictionary<string, long>();
+        var lookup = sessions.GetAlternateLookup<ReadOnlySpan<char>>();
+        using var reader = nietras.SeparatedValues.Sep.Reader(o => o with { HasHeader = false, Unescape = true, DisableColCountCheck = true, DisableFastFloat = true }).From(text);
+        foreach (var row in reader)
+        {
+            if (row[3].Span is "0")
+            {
+                ref var count = ref System.Runtime.InteropServices.CollectionsMarshal.GetValueRefOrAddDefault(lookup, row[1].Span, out _);
+                count++;
+            }
+        }
+
+        return sessions.Values.Sum();
+    }
 
     [Benchmark]
     public long Sylvan()
