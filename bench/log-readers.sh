@@ -32,7 +32,7 @@ run() { # name, command...
 
 echo "| reader | time | throughput | peak RSS |"
 echo "|---|---:|---:|---:|"
-run "mailflow logs summary (Sep)" dotnet src/MailFlow.Cli/bin/Release/net10.0/mailflow.dll logs summary "$log"
+run "mailflow logs summary" dotnet src/MailFlow.Cli/bin/Release/net10.0/mailflow.dll logs summary "$log"
 run "mawk (naive split on ,)" mawk -F, '!/^#/ && $4 == "0" { s[$2]++ } END { for (c in s) print c, s[c] }' "$log"
 run "python3 csv" /usr/bin/python3 -c '
 import csv, sys, collections

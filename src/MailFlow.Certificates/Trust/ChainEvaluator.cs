@@ -53,7 +53,8 @@ public static class ChainEvaluator
         using var chain = new X509Chain();
         var policy = chain.ChainPolicy;
         policy.TrustMode = X509ChainTrustMode.CustomRootTrust;
-        policy.CustomTrustStore.AddRange(anchors.Roots);
+        var presented = presentedIntermediates.Where(i => !string.Equals(i.Thumbprint, leaf.Thumbprint, StringComparison.OrdinalIgnoreCase)).ToList();
+        policy.CustomTrustStore.AddRange(anchors.IssuersOf(presented.Prepend(leaf)));
         policy.DisableCertificateDownloads = true;
         policy.VerificationTime = verificationTime.UtcDateTime;
         policy.VerificationTimeIgnored = false;
@@ -64,13 +65,7 @@ public static class ChainEvaluator
             _ => X509RevocationMode.NoCheck,
         };
         policy.RevocationFlag = X509RevocationFlag.ExcludeRoot;
-        foreach (var intermediate in presentedIntermediates)
-        {
-            if (!string.Equals(intermediate.Thumbprint, leaf.Thumbprint, StringComparison.OrdinalIgnoreCase))
-            {
-                policy.ExtraStore.Add(intermediate);
-            }
-        }
+        policy.ExtraStore.AddRange(presented.ToArray());
 
         var trusted = chain.Build(leaf);
         var problems = X509ChainStatusFlags.NoError;
