@@ -50,11 +50,19 @@ public sealed record MessageFilter(MessageState? Status = null, string? NextHopD
 /// <summary>
 /// The queue's state: SQLite in WAL mode with synchronous=FULL beside the spool files
 /// (docs/decisions/0013). The spool file holds the bytes; the database holds per-message and
-/// per-recipient state and the schedule, so Get-Queue-style questions are queries.
+/// per-recipient state and the schedule, so Get-Queue-style questions are queries. One instance is one
+/// SQLite connection and is not thread-safe: the delivery agent uses its own under a lock, queue
+/// administration opens another (SQLite's WAL lets them work side by side).
 /// </summary>
 public sealed class QueueDatabase : IDisposable
 {
     private readonly SqliteConnection connection;
+
+    /// <summary>Prepared statements by SQL text: each is parsed once per connection, not once per call.</summary>
+    private readonly Dictionary<string, SqliteCommand> statements = new(StringComparer.Ordinal);
+
+    /// <summary>The transaction in progress, which every statement must join.</summary>
+    private SqliteTransaction? transaction;
 
     /// <summary>Ids of spool files in incoming/ that are in the database (Ingest's memory; removed when the file goes).</summary>
     private readonly HashSet<string> knownSpoolFiles = [];
@@ -90,7 +98,7 @@ public sealed class QueueDatabase : IDisposable
     {
         ArgumentNullException.ThrowIfNull(spool);
         var added = new List<string>();
-        SqliteTransaction? transaction = null;
+        TransactionScope? scope = null;
         try
         {
             foreach (var path in Directory.EnumerateFiles(spool.Incoming, "*.msg"))
@@ -127,7 +135,7 @@ public sealed class QueueDatabase : IDisposable
                     continue; // damaged on disk: quarantined, like Postfix's corrupt/
                 }
 
-                transaction ??= connection.BeginTransaction();
+                scope ??= Begin();
                 Execute("INSERT INTO messages (id, spool_path, mail_from, received_utc, state, next_attempt_utc, expires_utc) VALUES ($id, $path, $from, $received, 'Ready', $received, $expires)",
                     ("$id", id), ("$path", path), ("$from", message.Envelope.MailFrom), ("$received", Stamp(message.Envelope.ReceivedUtc)), ("$expires", Stamp(message.Envelope.ReceivedUtc + expiration)));
                 foreach (var recipient in message.Envelope.Recipients.Select(r => r.Address).Distinct(StringComparer.OrdinalIgnoreCase))
@@ -138,11 +146,11 @@ public sealed class QueueDatabase : IDisposable
                 added.Add(id);
             }
 
-            transaction?.Commit();
+            scope?.Commit();
         }
         finally
         {
-            transaction?.Dispose();
+            scope?.Dispose();
         }
 
         knownSpoolFiles.UnionWith(added);
@@ -163,7 +171,7 @@ public sealed class QueueDatabase : IDisposable
     public IReadOnlyDictionary<string, long> CountByState()
     {
         var counts = new Dictionary<string, long>();
-        using var command = Command("SELECT state, COUNT(*) FROM messages WHERE state NOT IN ('Delivered', 'Failed') GROUP BY state", []);
+        var command = Command("SELECT state, COUNT(*) FROM messages WHERE state NOT IN ('Delivered', 'Failed') GROUP BY state", []);
         using var reader = command.ExecuteReader();
         while (reader.Read())
         {
@@ -185,14 +193,14 @@ public sealed class QueueDatabase : IDisposable
     public void RecordRecipients(string id, IReadOnlyList<RecipientRecord> outcomes)
     {
         ArgumentNullException.ThrowIfNull(outcomes);
-        using var transaction = connection.BeginTransaction();
+        using var scope = Begin();
         foreach (var outcome in outcomes)
         {
             Execute("UPDATE recipients SET state = $state, last_status = $status, attempts = attempts + 1, next_hop = COALESCE($hop, next_hop) WHERE message_id = $id AND address = $address",
                 ("$id", id), ("$address", outcome.Address), ("$state", outcome.State.ToString()), ("$status", outcome.Status), ("$hop", outcome.NextHop));
         }
 
-        transaction.Commit();
+        scope.Commit();
     }
 
     /// <summary>The delay DSN for this message has been queued; it is sent once (DelayNotificationTimeout).</summary>
@@ -234,7 +242,7 @@ public sealed class QueueDatabase : IDisposable
     public IReadOnlyList<QueueSummary> Queues()
     {
         var rows = new List<QueueSummary>();
-        using var command = Command("""
+        var command = Command("""
             SELECT CASE WHEN m.state = 'Poison' THEN 'Poison' ELSE COALESCE(r.next_hop, 'Submission') END AS hop,
                    MAX(CASE m.state WHEN 'Retry' THEN 2 WHEN 'Suspended' THEN 1 ELSE 0 END),
                    COUNT(DISTINCT m.id), MIN(CASE WHEN m.state = 'Retry' THEN m.next_attempt_utc END), MAX(m.last_error)
@@ -275,7 +283,29 @@ public sealed class QueueDatabase : IDisposable
               AND ($hop IS NULL OR EXISTS (SELECT 1 FROM recipients r WHERE r.message_id = messages.id AND r.state = 'Pending' AND r.next_hop = $hop COLLATE NOCASE))
             """, ("$now", Stamp(now)), ("$hop", nextHopDomain));
 
-    public void Dispose() => connection.Dispose();
+    public void Dispose()
+    {
+        foreach (var statement in statements.Values)
+        {
+            statement.Dispose();
+        }
+
+        connection.Dispose();
+    }
+
+    private TransactionScope Begin() => new(this, transaction = connection.BeginTransaction());
+
+    /// <summary>A transaction the cached statements join until it ends.</summary>
+    private sealed class TransactionScope(QueueDatabase owner, SqliteTransaction inner) : IDisposable
+    {
+        public void Commit() => inner.Commit();
+
+        public void Dispose()
+        {
+            inner.Dispose();
+            owner.transaction = null;
+        }
+    }
 
     private static string Stamp(DateTimeOffset value) => value.UtcDateTime.ToString("yyyy-MM-ddTHH:mm:ss.fffffffZ", CultureInfo.InvariantCulture);
 
@@ -284,8 +314,7 @@ public sealed class QueueDatabase : IDisposable
     private List<QueuedMessage> Query(string sql, params (string Name, object? Value)[] parameters)
     {
         var rows = new List<(string Id, string Path, string From, string Received, string State, string Next, string Expires, long Attempts, string? Error, bool DelayNotified)>();
-        using (var command = Command(sql, parameters))
-        using (var reader = command.ExecuteReader())
+        using (var reader = Command(sql, parameters).ExecuteReader())
         {
             while (reader.Read())
             {
@@ -300,7 +329,7 @@ public sealed class QueueDatabase : IDisposable
     private List<QueuedRecipient> Recipients(string id)
     {
         var result = new List<QueuedRecipient>();
-        using var command = Command("SELECT address, state, last_status, attempts, next_hop FROM recipients WHERE message_id = $id ORDER BY address", [("$id", id)]);
+        var command = Command("SELECT address, state, last_status, attempts, next_hop FROM recipients WHERE message_id = $id ORDER BY address", [("$id", id)]);
         using var reader = command.ExecuteReader();
         while (reader.Read())
         {
@@ -322,20 +351,27 @@ public sealed class QueueDatabase : IDisposable
 
     private int Execute(string sql, params (string Name, object? Value)[] parameters)
     {
-        using var command = Command(sql, parameters);
+        var command = Command(sql, parameters);
         return command.ExecuteNonQuery();
     }
 
     private long Scalar(string sql, params (string Name, object? Value)[] parameters)
     {
-        using var command = Command(sql, parameters);
+        var command = Command(sql, parameters);
         return (long)command.ExecuteScalar()!;
     }
 
     private SqliteCommand Command(string sql, (string Name, object? Value)[] parameters)
     {
-        var command = connection.CreateCommand();
-        command.CommandText = sql;
+        if (!statements.TryGetValue(sql, out var command))
+        {
+            command = connection.CreateCommand();
+            command.CommandText = sql;
+            statements.Add(sql, command);
+        }
+
+        command.Transaction = transaction;
+        command.Parameters.Clear();
         foreach (var (name, value) in parameters)
         {
             command.Parameters.AddWithValue(name, value ?? DBNull.Value);
