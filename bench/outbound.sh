@@ -4,7 +4,8 @@
 # and name (MailFlow: RequireTLS + TlsAuthLevel DomainValidation; Postfix: smtp_tls_security_level =
 # secure, match=sink.bench.test). One connection per message, then with connection reuse.
 # Prints msgs/s (first injection until the sink has them all), server CPU ms/msg (the whole MTA:
-# receiving the injection, queueing, relaying), memory, and the MailFlow/Postfix ratios.
+# receiving the injection, queueing, relaying), p50/p99 latency from injection to arrival at the sink,
+# memory, and the MailFlow/Postfix ratios.
 # Both MTAs are warmed up, then measured rounds alternate; the table shows medians with their range.
 # Usage: bench/outbound.sh [--smoke] [--messages N] [--rounds N]
 set -euo pipefail
@@ -100,9 +101,12 @@ measure() { # mta mode pid port sinkport
   wait_sink "$mta $mode"
   elapsed=$(awk -v b="$began" -v e="$(date +%s.%N)" 'BEGIN { print e - b }')
   after=$(tree_ticks "$pid")
-  printf '%s\t%s\t%s\t%s\t%s\n' "$mode" "$mta" \
+  # The sink's last line: "received N p50_ms X p99_ms Y" (injection to arrival, through the relay).
+  local latency; latency=$(tail -1 "$work/sink.out")
+  printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$mode" "$mta" \
     "$(awk -v n="$messages" -v s="$elapsed" 'BEGIN { printf "%.1f", n / s }')" \
     "$(awk -v t=$((after - before)) -v hz="$TICKS" -v n="$messages" 'BEGIN { printf "%.2f", t * 1000 / hz / n }')" \
+    "$(awk '{ print $4 }' <<< "$latency")" "$(awk '{ print $6 }' <<< "$latency")" \
     "$(( $(tree_pss_kb "$pid") / 1024 ))" >> "$work/results.tsv"
 }
 
@@ -124,6 +128,6 @@ for mode in $modes; do
 done
 
 echo "outbound verified TLS (ECDSA P-256 sink), $messages messages of 10 KiB per round injected by $concurrency plain sessions; median of $rounds alternating round(s), range in brackets"
-echo "| connections | MTA | msgs/s | server CPU ms/msg | memory MB (PSS) | MailFlow/Postfix msgs/s | MailFlow/Postfix CPU |"
-echo "|---|---|---:|---:|---:|---:|---:|"
+echo "| connections | MTA | msgs/s | server CPU ms/msg | p50 ms | p99 ms | memory MB (PSS) | MailFlow/Postfix msgs/s | MailFlow/Postfix CPU |"
+echo "|---|---|---:|---:|---:|---:|---:|---:|---:|"
 median_table "$work/results.tsv" 3 4

@@ -107,7 +107,8 @@ public static class SmtpLoad
                 started = Stopwatch.GetTimestamp();
             }
 
-            await WriteAsync(stream, $"MAIL FROM:<load{first + i}@bench.test>\r\nRCPT TO:<{recipient}>\r\nDATA\r\n");
+            // The start time rides in the envelope sender so a sink behind a relay can measure end-to-end latency.
+            await WriteAsync(stream, $"MAIL FROM:<load{first + i}-{DateTimeOffset.UtcNow.ToUnixTimeMilliseconds()}@bench.test>\r\nRCPT TO:<{recipient}>\r\nDATA\r\n");
             await reader.ExpectAsync('2');
             await reader.ExpectAsync('2');
             await reader.ExpectAsync('3');

@@ -10,11 +10,14 @@ namespace MailFlow.Benchmarks;
 /// The receiving end of the outbound benchmark: an SMTP sink on loopback that offers STARTTLS with the
 /// given certificate and PIPELINING, accepts every message and forgets it, and exits once it has
 /// received <c>--expect</c> messages (printing the count), so the script knows when delivery finished.
-/// Its own CPU is not what is measured.
+/// Its own CPU is not what is measured. smtp-load writes the time it began each transaction into the
+/// envelope sender (<c>load{n}-{unix ms}@…</c>), which the relaying MTA passes on, so the sink also
+/// prints the end-to-end latency percentiles (injection to arrival) of what it received.
 /// </summary>
 public static class TlsSink
 {
     private static int received;
+    private static readonly List<long> Latencies = [];
 
     public static int Run(string[] args)
     {
@@ -44,7 +47,14 @@ public static class TlsSink
         {
         }
 
-        Console.WriteLine($"received {received}");
+        long[] sorted;
+        lock (Latencies)
+        {
+            sorted = [.. Latencies.Order()];
+        }
+
+        long Percentile(double p) => sorted.Length == 0 ? 0 : sorted[Math.Min(sorted.Length - 1, (int)(p * sorted.Length))];
+        Console.WriteLine($"received {received} p50_ms {Percentile(0.50)} p99_ms {Percentile(0.99)}");
         return 0;
     }
 
@@ -58,6 +68,7 @@ public static class TlsSink
                 await Write(stream, "220 sink.bench.test ESMTP\r\n");
                 var reader = new SmtpLineReader(stream);
                 var inData = false;
+                long sentMs = 0;
                 while (await reader.LineAsync() is { } line)
                 {
                     if (inData)
@@ -65,6 +76,14 @@ public static class TlsSink
                         if (line == ".")
                         {
                             inData = false;
+                            if (sentMs > 0)
+                            {
+                                lock (Latencies)
+                                {
+                                    Latencies.Add(DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() - sentMs);
+                                }
+                            }
+
                             await Write(stream, "250 2.0.0 queued\r\n");
                             if (Interlocked.Increment(ref received) == expect)
                             {
@@ -88,6 +107,10 @@ public static class TlsSink
                             stream = tls;
                             reader = new SmtpLineReader(stream);
                             break;
+                        case "MAIL":
+                            sentMs = SentAt(line);
+                            await Write(stream, "250 2.0.0 ok\r\n");
+                            break;
                         case "DATA":
                             inData = true;
                             await Write(stream, "354 go ahead\r\n");
@@ -106,6 +129,14 @@ public static class TlsSink
                 // A sender that hung up: nothing to do.
             }
         }
+    }
+
+    /// <summary>The injection time smtp-load put in <c>MAIL FROM:&lt;load{n}-{unix ms}@…&gt;</c>, or 0.</summary>
+    private static long SentAt(string mailFrom)
+    {
+        var at = mailFrom.IndexOf('@', StringComparison.Ordinal);
+        var dash = at < 0 ? -1 : mailFrom.LastIndexOf('-', at);
+        return dash > 0 && long.TryParse(mailFrom.AsSpan(dash + 1, at - dash - 1), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var ms) ? ms : 0;
     }
 
     private static Task Write(Stream stream, string text) => stream.WriteAsync(Encoding.ASCII.GetBytes(text)).AsTask();

@@ -36,7 +36,16 @@ public sealed class BenchSmokeTests
             }
         }
 
-        Assert.Matches(@"\| mailflow logs summary \(Sep\) +\| +[0-9.]+ s \| +[0-9]+ MB/s \|", output);
+        foreach (var mta in new[] { "MailFlow", "Postfix" })
+        {
+            // Outbound: msgs/s, CPU and the sink's end-to-end p50 (injection to arrival through the relay).
+            var row = Regex.Match(output, $@"^\| per-message \| {mta} \| (?<rate>[0-9.]+) \| (?<cpu>[0-9.]+) \| (?<p50>[0-9.]+) \|", RegexOptions.Multiline);
+            Assert.True(row.Success, $"no outbound per-message/{mta} row in:\n{output}");
+            Assert.True(double.Parse(row.Groups["rate"].Value, CultureInfo.InvariantCulture) > 0);
+            Assert.True(double.Parse(row.Groups["p50"].Value, CultureInfo.InvariantCulture) > 0);
+        }
+
+        Assert.Matches(@"\| mailflow logs summary +\| +[0-9.]+ s \| +[0-9]+ MB/s \|", output);
         Assert.Matches(@"\| mawk", output);
     }
 
