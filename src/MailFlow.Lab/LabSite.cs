@@ -1,5 +1,4 @@
 using System.Net;
-using System.Net.Sockets;
 using MailFlow.Configuration.Model;
 using MailFlow.Core.Storage;
 using MailFlow.Management;
@@ -76,10 +75,5 @@ public sealed class LabSite : IAsyncDisposable
         }
     }
 
-    private static int FreePort(string address)
-    {
-        using var listener = new TcpListener(IPAddress.Parse(address), 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
+    private static int FreePort(string address) => Core.Net.ListeningPorts.Free(IPAddress.Parse(address));
 }
