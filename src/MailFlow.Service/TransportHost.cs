@@ -56,6 +56,12 @@ public static class TransportHost
                     {
                         note(ex.Message);
                     }
+#pragma warning disable CA1031 // a signal handler's task has no caller: whatever went wrong is said, never lost unobserved
+                    catch (Exception ex)
+#pragma warning restore CA1031
+                    {
+                        note($"restart on SIGHUP failed: {ex.GetType().Name}: {ex.Message}");
+                    }
                 });
             });
             started(service);

@@ -37,7 +37,7 @@ public sealed class ServiceLifecycleTests(Xunit.Abstractions.ITestOutputHelper o
             await hangup.WaitForExitAsync();
         }
 
-        await WaitUntilAsync(() => commands.Status().Restarts == 2);
+        await WaitUntilAsync(() => commands.Status().Restarts == 2, because: () => ChildServer.OutputOf(server));
         Assert.Equal("CN=SERVER1", (await StartTlsProbe.PresentedCertificateAsync(port)).Subject); // still serving after both
 
         using (var term = Process.Start("kill", ["-TERM", server.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]))
@@ -185,12 +185,12 @@ public sealed class ServiceLifecycleTests(Xunit.Abstractions.ITestOutputHelper o
         }
     }
 
-    private static async Task WaitUntilAsync(Func<bool> condition, TimeSpan? timeout = null)
+    private static async Task WaitUntilAsync(Func<bool> condition, TimeSpan? timeout = null, Func<string>? because = null)
     {
         var deadline = DateTime.UtcNow + (timeout ?? TimeSpan.FromSeconds(20));
         while (!condition())
         {
-            Assert.True(DateTime.UtcNow < deadline, "timed out waiting for the service");
+            Assert.True(DateTime.UtcNow < deadline, "timed out waiting for the service" + (because is null ? string.Empty : "; it printed:\n" + because()));
             await Task.Delay(100);
         }
     }

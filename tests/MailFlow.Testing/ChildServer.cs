@@ -23,6 +23,34 @@ public static class ChildServer
         return (data, port);
     }
 
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<int, System.Text.StringBuilder> Outputs = new();
+
+    /// <summary>What a server started here printed after "ready" (its notes: restarts, refusals, delivery errors), for failure messages.</summary>
+    public static string OutputOf(Process server)
+    {
+        ArgumentNullException.ThrowIfNull(server);
+        if (!Outputs.TryGetValue(server.Id, out var output))
+        {
+            return string.Empty;
+        }
+
+        lock (output)
+        {
+            return output.ToString();
+        }
+    }
+
+    private static async Task CollectAsync(StreamReader reader, System.Text.StringBuilder output)
+    {
+        while (await reader.ReadLineAsync() is { } line)
+        {
+            lock (output)
+            {
+                output.AppendLine(line);
+            }
+        }
+    }
+
     /// <summary>Starts `mailflow serve` and returns once it printed "ready".</summary>
     public static async Task<Process> StartAsync(DataDirectory data)
     {
@@ -38,8 +66,9 @@ public static class ChildServer
         {
             if (line == "ready")
             {
-                _ = process.StandardOutput.ReadToEndAsync();
-                _ = process.StandardError.ReadToEndAsync();
+                var output = Outputs.GetOrAdd(process.Id, _ => new System.Text.StringBuilder());
+                _ = CollectAsync(process.StandardOutput, output);
+                _ = CollectAsync(process.StandardError, output);
                 return process;
             }
         }
