@@ -50,13 +50,24 @@ public sealed class ExchangeLogWriter : IAsyncDisposable
     /// <summary>The file currently written, for tests and diagnostics.</summary>
     public string? CurrentFile => file?.Name;
 
-    /// <summary>Queues one row; the fields are in the format's #Fields order. Blocks only if 100,000 rows are pending.</summary>
+    /// <summary>
+    /// Queues one row; the fields are in the format's #Fields order. Blocks only if 100,000 rows are
+    /// pending. After the writer is disposed a row is dropped: a late row (a MailKit client finalized
+    /// after shutdown logs its disconnect) must never take the process down.
+    /// </summary>
     public void Write(DateTimeOffset timestamp, params string?[] fields)
     {
         ArgumentNullException.ThrowIfNull(fields);
         if (!rows.Writer.TryWrite(new LogRow(timestamp, fields)))
         {
-            rows.Writer.WriteAsync(new LogRow(timestamp, fields)).AsTask().GetAwaiter().GetResult();
+            try
+            {
+                rows.Writer.WriteAsync(new LogRow(timestamp, fields)).AsTask().GetAwaiter().GetResult();
+            }
+            catch (ChannelClosedException)
+            {
+                // Disposed: nothing is written any more.
+            }
         }
     }
 

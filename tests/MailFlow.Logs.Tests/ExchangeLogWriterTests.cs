@@ -11,6 +11,23 @@ public sealed class ExchangeLogWriterTests : IDisposable
     private readonly FakeTimeProvider clock = new(new DateTimeOffset(2017, 4, 14, 17, 0, 41, 125, TimeSpan.Zero));
 
     [Fact]
+    public async Task A_row_written_after_disposal_is_dropped_without_an_exception()
+    {
+        // A MailKit client that was never disposed logs its disconnect from the finalizer thread, possibly
+        // after shutdown: that must not crash the process (it did, once, in a fresh-clone test run).
+        var writer = new ExchangeLogWriter(directory, ExchangeLogFormat.SmtpSend, LogRotation.ExchangeProtocolDefaults);
+        var session = new ProtocolLog(writer, CertificateLogFormat.MultiLine).Begin(true, "Outbound", ProtocolLog.NextSessionId(), null, new IPEndPoint(IPAddress.Loopback, 25));
+        session.Connect();
+        await writer.DisposeAsync();
+
+        session.Disconnect("Local");
+
+        var written = string.Concat(Directory.GetFiles(directory).Select(File.ReadAllText));
+        Assert.Contains(",+,", written, StringComparison.Ordinal);
+        Assert.DoesNotContain(",-,", written, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Writes_the_Exchange_header_and_the_seed_case_rows_byte_for_byte()
     {
         var writer = new ExchangeLogWriter(directory, ExchangeLogFormat.SmtpReceive, LogRotation.ExchangeProtocolDefaults, clock);
