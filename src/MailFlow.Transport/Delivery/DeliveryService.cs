@@ -108,7 +108,7 @@ public sealed class DeliveryService : IAsyncDisposable
         {
             // A stop cancelled it; the message stays due.
         }
-        catch (Exception ex) when (IsLocalFailure(ex) || ex is IOException)
+        catch (Exception ex) when (IsLocalFailure(ex))
         {
             onError?.Invoke(ex);
             backOff = true;

@@ -28,7 +28,6 @@ internal sealed class DestinationQueue(SendConnector connector, string domain, D
     public void Enqueue(OutboundWork work)
     {
         TaskCompletionSource<bool>? wake = null;
-        var start = false;
         lock (gate)
         {
             pending.Enqueue(work);
@@ -39,24 +38,14 @@ internal sealed class DestinationQueue(SendConnector connector, string domain, D
             }
             else if (workers < limits.PerDestination)
             {
+                // Registered under the lock, so CloseAsync never misses a worker that is starting.
                 workers++;
-                start = true;
+                running.RemoveAll(t => t.IsCompleted);
+                running.Add(Task.Run(WorkAsync));
             }
         }
 
-        if (wake is not null)
-        {
-            wake.TrySetResult(true);
-        }
-        else if (start)
-        {
-            var worker = Task.Run(WorkAsync);
-            lock (gate)
-            {
-                running.RemoveAll(t => t.IsCompleted);
-                running.Add(worker);
-            }
-        }
+        wake?.TrySetResult(true);
     }
 
     /// <summary>Ends lingering: idle connections close now and busy ones close when their queue runs dry.</summary>
