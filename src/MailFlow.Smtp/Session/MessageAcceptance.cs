@@ -13,17 +13,14 @@ internal sealed class MessageAcceptance : IMessageSink, IDisposable
 {
     private const int HeaderCaptureLimit = 64 * 1024;
 
-    /// <summary>Swallows a chunk that belongs to no transaction (BDAT without MAIL/RCPT).</summary>
-    public static readonly MessageAcceptance Discarding = new(null);
-
-    private readonly SpoolTransaction? transaction;
+    private readonly SpoolTransaction transaction;
     private readonly MemoryStream headers = new();
     private bool headersComplete;
     private HeaderList? parsed;
 
-    public MessageAcceptance(SpoolTransaction? transaction) => this.transaction = transaction;
+    public MessageAcceptance(SpoolTransaction transaction) => this.transaction = transaction;
 
-    public SpooledEnvelope Envelope => transaction!.Envelope;
+    public SpooledEnvelope Envelope => transaction.Envelope;
 
     /// <summary>Bytes the client sent (the trace header we add is not counted against MaxMessageSize).</summary>
     public long Size { get; private set; }
@@ -43,13 +40,13 @@ internal sealed class MessageAcceptance : IMessageSink, IDisposable
     }
 
     /// <summary>Our Received header, written in front of the client's content.</summary>
-    public void WriteTrace(string header) => transaction?.Write(Encoding.ASCII.GetBytes(header));
+    public void WriteTrace(string header) => transaction.Write(Encoding.ASCII.GetBytes(header));
 
     public void Write(ReadOnlySpan<byte> content)
     {
         Size += content.Length;
-        transaction?.Write(content);
-        if (!headersComplete && transaction is not null)
+        transaction.Write(content);
+        if (!headersComplete)
         {
             var room = HeaderCaptureLimit - (int)headers.Length;
             var take = content[..Math.Min(room, content.Length)];
@@ -58,11 +55,11 @@ internal sealed class MessageAcceptance : IMessageSink, IDisposable
         }
     }
 
-    public void Commit() => transaction!.Commit();
+    public void Commit() => transaction.Commit();
 
     public void Dispose()
     {
-        transaction?.Dispose();
+        transaction.Dispose();
         headers.Dispose();
     }
 

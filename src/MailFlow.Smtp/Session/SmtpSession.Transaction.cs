@@ -270,18 +270,31 @@ internal sealed partial class SmtpSession
         return true;
     }
 
-    private sealed class BdatTransfer(MessageAcceptance acceptance)
+    /// <summary>
+    /// One BDAT transfer (RFC 3030). <see cref="Acceptance"/> is null when the chunks belong to no live
+    /// transaction — BDAT without MAIL/RCPT, or pipelined chunks after a failed one — and are read and
+    /// discarded (RFC 3030 §2: the receiver must accept and discard chunks already in the pipeline).
+    /// </summary>
+    private sealed class BdatTransfer(MessageAcceptance? acceptance, string? failureReply = null)
     {
-        public MessageAcceptance Acceptance { get; } = acceptance;
+        public MessageAcceptance? Acceptance { get; private set; } = acceptance;
 
         public long Remaining { get; set; }
 
         public bool Last { get; set; }
 
-        /// <summary>Set once the transfer cannot succeed; every further chunk is read, discarded and answered with it.</summary>
-        public string? FailureReply { get; set; }
+        /// <summary>Set once the chunk cannot succeed; the rest of it is read, discarded and answered with this.</summary>
+        public string? FailureReply { get; private set; } = failureReply;
 
         public bool PreviousWasCr { get; set; }
+
+        /// <summary>Gives the staging file up at once (a 36 MB file must not wait for the session's end) and discards the rest.</summary>
+        public void Fail(string reply)
+        {
+            FailureReply = reply;
+            Acceptance?.Dispose();
+            Acceptance = null;
+        }
     }
 
     private Next Bdat(string argument)
@@ -295,13 +308,9 @@ internal sealed partial class SmtpSession
             return Next.Close;
         }
 
-        if (bdat is null)
-        {
-            bdat = envelope is null || envelope.Recipients.Count == 0
-                ? new BdatTransfer(MessageAcceptance.Discarding) { FailureReply = envelope is null ? SmtpReplies.NeedMail : SmtpReplies.NeedRcpt }
-                : new BdatTransfer(BeginAcceptance());
-        }
-
+        bdat ??= envelope is null || envelope.Recipients.Count == 0
+            ? new BdatTransfer(null, envelope is null ? SmtpReplies.NeedMail : SmtpReplies.NeedRcpt)
+            : new BdatTransfer(BeginAcceptance());
         bdat.Remaining = size;
         bdat.Last = parts.Length == 2;
         return Next.ReceiveChunk;
@@ -323,9 +332,9 @@ internal sealed partial class SmtpSession
             var take = result.Value.Buffer.Slice(0, Math.Min(result.Value.Buffer.Length, transfer.Remaining));
             foreach (var segment in take)
             {
-                if (transfer.FailureReply is not null)
+                if (transfer.Acceptance is not { } acceptance)
                 {
-                    continue;
+                    break;
                 }
 
                 if (!binary && !LineEndingsValid(segment.Span, transfer))
@@ -334,10 +343,10 @@ internal sealed partial class SmtpSession
                     return RefuseBadContent();
                 }
 
-                transfer.Acceptance.Write(segment.Span);
-                if (transfer.Acceptance.Size > connector.Connector.MaxMessageSize)
+                acceptance.Write(segment.Span);
+                if (acceptance.Size > connector.Connector.MaxMessageSize)
                 {
-                    transfer.FailureReply = SmtpReplies.MessageTooBig;
+                    transfer.Fail(SmtpReplies.MessageTooBig);
                 }
             }
 
@@ -351,24 +360,16 @@ internal sealed partial class SmtpSession
 
         if (transfer.FailureReply is not null)
         {
+            // RFC 3030 §2: a 4xx/5xx to a BDAT fails the transaction. Reset it, so the next MAIL starts a
+            // new one; chunks still in the pipeline find no transaction and are discarded.
             Reply(transfer.FailureReply);
-            if (transfer.Last)
-            {
-                var hadTransaction = transfer.Acceptance != MessageAcceptance.Discarding;
-                transfer.Acceptance.Dispose();
-                bdat = null;
-                if (hadTransaction)
-                {
-                    ResetTransaction();
-                }
-            }
-
+            ResetTransaction();
             return true;
         }
 
         if (!transfer.Last)
         {
-            Reply(SmtpReplies.ChunkReceived(transfer.Acceptance.Size));
+            Reply(SmtpReplies.ChunkReceived(transfer.Acceptance!.Size));
             return true;
         }
 
@@ -380,7 +381,7 @@ internal sealed partial class SmtpSession
         bdat = null;
         using (transfer.Acceptance)
         {
-            Accept(transfer.Acceptance);
+            Accept(transfer.Acceptance!);
         }
 
         return true;
@@ -509,13 +510,11 @@ internal sealed partial class SmtpSession
         return $"Received: from {spooled.ClientHelo} ([{spooled.ClientAddress}]) by {connector.Fqdn}\r\n with {protocol}{tlsDetail} id {spooled.Id}; {date}\r\n";
     }
 
+    /// <summary>Ends the transaction however it ended: any staging file it holds is deleted now.</summary>
     private void ResetTransaction()
     {
         envelope = null;
-        if (bdat is not null)
-        {
-            bdat.Acceptance.Dispose();
-            bdat = null;
-        }
+        bdat?.Acceptance?.Dispose();
+        bdat = null;
     }
 }

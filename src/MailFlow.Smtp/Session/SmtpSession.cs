@@ -119,6 +119,9 @@ internal sealed partial class SmtpSession : IAsyncDisposable
         }
         finally
         {
+            // QUIT, hang-up, timeout, protocol-error close or server stop: an unfinished BDAT transfer's
+            // staging file goes now, not at the next start (a disk-filling attack otherwise).
+            ResetTransaction();
             TransportMetrics.SessionEnded();
             log.Disconnect(closeReason);
         }

@@ -107,6 +107,13 @@ public sealed class SmtpTestServer : IAsyncDisposable
         return string.Concat(Directory.EnumerateFiles(trackingWriter.Directory).Order().Select(File.ReadAllText));
     }
 
+    /// <summary>Stops the server as a transport stop does: every open session is told 421 and ends.</summary>
+    public async Task StopAsync()
+    {
+        await stopping.CancelAsync();
+        await WaitForSessionsAsync();
+    }
+
     /// <summary>Waits for every session to end (each must end on its own: a hang fails the test).</summary>
     public async Task WaitForSessionsAsync()
     {
