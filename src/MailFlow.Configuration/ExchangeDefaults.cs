@@ -43,8 +43,10 @@ public static class ExchangeDefaults
             AuthMechanisms.Tls | AuthMechanisms.BasicAuth | AuthMechanisms.BasicAuthRequireTLS | AuthMechanisms.ExchangeServer | AuthMechanisms.Integrated,
             PermissionGroups.ExchangeServers,
             ProtocolLoggingLevel.None),
+        // BasicAuthRequireTLS as on Exchange's own fresh install (decision 0019): on MailFlow an AUTH
+        // user may relay, so AUTH before STARTTLS would put passwords and an open relay on the wire.
         Connector($"Default {server}", TransportRole.HubTransport, 2525, fqdn,
-            AuthMechanisms.Tls | AuthMechanisms.BasicAuth | AuthMechanisms.ExchangeServer | AuthMechanisms.Integrated,
+            AuthMechanisms.Tls | AuthMechanisms.BasicAuth | AuthMechanisms.BasicAuthRequireTLS | AuthMechanisms.ExchangeServer | AuthMechanisms.Integrated,
             PermissionGroups.ExchangeLegacyServers | PermissionGroups.ExchangeServers | PermissionGroups.ExchangeUsers,
             ProtocolLoggingLevel.None),
         Connector($"Client Proxy {server}", TransportRole.HubTransport, 465, fqdn,

@@ -36,6 +36,20 @@ public sealed class ConnectorCliTests : IDisposable
     }
 
     [Fact]
+    public void Dropping_BasicAuthRequireTLS_is_allowed_and_warned_about()
+    {
+        var hub = @"SERVER1\Default SERVER1";
+        var quiet = cli.Run("connector", "receive", "set", hub, "--MaxMessageSize", "40MB");
+        var loud = cli.Run("connector", "receive", "set", hub, "--AuthMechanism", "Tls, BasicAuth, ExchangeServer");
+
+        Assert.Equal(0, quiet.ExitCode);
+        Assert.DoesNotContain("WARNING", quiet.Error, StringComparison.Ordinal);
+        Assert.Equal(0, loud.ExitCode);
+        Assert.Contains($"WARNING: {hub}: AuthMechanism: BasicAuth without BasicAuthRequireTLS offers AUTH before STARTTLS", loud.Error, StringComparison.Ordinal);
+        Assert.Contains("AuthMechanism                 : Tls, BasicAuth, ExchangeServer", cli.Run("connector", "receive", "show", hub).Out, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Show_reads_like_Format_List_with_Exchange_values()
     {
         var shown = cli.Run("connector", "receive", "show", Frontend);

@@ -38,6 +38,26 @@ public sealed class ExchangeDefaultsTests
         Assert.Equal("domain.com", Assert.Single(configuration.AcceptedDomains).DomainName);
     }
 
+    [Fact]
+    public void Every_default_connector_with_BasicAuth_offers_it_only_after_TLS()
+    {
+        var configuration = ExchangeDefaults.Create("SERVER1", "SERVER1.domain.com");
+
+        Assert.All(configuration.ReceiveConnectors, c => Assert.True(
+            !c.AuthMechanism.HasFlag(AuthMechanisms.BasicAuth) || c.AuthMechanism.HasFlag(AuthMechanisms.BasicAuthRequireTLS), c.Name));
+    }
+
+    [Fact]
+    public void BasicAuth_without_BasicAuthRequireTLS_is_valid_but_warned_about()
+    {
+        var configuration = ExchangeDefaults.Create("SERVER1", "SERVER1.domain.com");
+        configuration.ReceiveConnectors[3].AuthMechanism = AuthMechanisms.Tls | AuthMechanisms.BasicAuth;
+
+        var issue = Assert.Single(ConfigurationValidator.Validate(configuration));
+        Assert.Equal(IssueSeverity.Warning, issue.Severity);
+        Assert.Equal("$.ReceiveConnectors[3].AuthMechanism", issue.Path);
+    }
+
     [Theory]
     [InlineData("SERVER1.domain.com", "domain.com")]
     [InlineData("mail.example", "mail.example")]

@@ -26,6 +26,9 @@ internal static class ConnectorCommand
             plan.Select(b => (IReadOnlyList<string>)[b.ConnectorIdentity, b.Configured, b.Effective.ToString() + (b.Offset ? $" (port +{configuration.Listening.UnprivilegedPortOffset}: ports below {lowest} need root)" : string.Empty)]));
     }
 
+    private static void WriteWarnings(CommandContext context, IReadOnlyList<string> warnings) =>
+        warnings.ToList().ForEach(w => context.Output.Note("WARNING: " + w));
+
     private static Command Receive(Func<Func<CommandContext, int>, Func<ParseResult, int>> wrap)
     {
         var command = new Command("receive", "Receive connectors (SERVER\\Name identities)");
@@ -66,6 +69,7 @@ internal static class ConnectorCommand
             var commands = new ReceiveConnectorCommands(context.Administration);
             var changed = commands.Set(context.Parse.GetValue(setIdentity)!, CommonCommands.Collect(context.Parse, setOptions));
             context.Output.Out.WriteLine($"Updated {commands.IdentityOf(changed)}.");
+            WriteWarnings(context, commands.Warnings(changed));
             context.Output.Note("changes to certificates and bindings take effect when the transport restarts (mailflow service restart)");
             return MailFlowCli.Success;
         }));
@@ -86,6 +90,7 @@ internal static class ConnectorCommand
 
             var created = commands.New(context.Parse.GetValue(name)!, context.Parse.GetValue(role), parameters);
             context.Output.Out.WriteLine($"Created {commands.IdentityOf(created)}.");
+            WriteWarnings(context, commands.Warnings(created));
             return MailFlowCli.Success;
         }));
 

@@ -13,6 +13,10 @@ namespace MailFlow.Configuration.Validation;
 /// </summary>
 public static class ConfigurationValidator
 {
+    /// <summary>Allowed (Exchange allows it), but said every time an admin makes or keeps it so.</summary>
+    public const string PlaintextAuthWarning =
+        "BasicAuth without BasicAuthRequireTLS offers AUTH before STARTTLS: passwords cross the network in plaintext, and an authenticated session may relay";
+
     public static IReadOnlyList<ConfigurationIssue> Validate(MailFlowConfiguration configuration)
     {
         ArgumentNullException.ThrowIfNull(configuration);
@@ -132,6 +136,11 @@ public static class ConfigurationValidator
         if (auth.HasFlag(AuthMechanisms.BasicAuthRequireTLS) && !(auth.HasFlag(AuthMechanisms.BasicAuth) && auth.HasFlag(AuthMechanisms.Tls)))
         {
             issues.Error(path + ".AuthMechanism", "BasicAuthRequireTLS also requires BasicAuth and Tls");
+        }
+
+        if (auth.HasFlag(AuthMechanisms.BasicAuth) && !auth.HasFlag(AuthMechanisms.BasicAuthRequireTLS))
+        {
+            issues.Warning(path + ".AuthMechanism", PlaintextAuthWarning);
         }
 
         if (auth.HasFlag(AuthMechanisms.ExternalAuthoritative))

@@ -1,3 +1,4 @@
+using MailFlow.Configuration.Validation;
 using MailFlow.Configuration.Model;
 using MailFlow.Core.Errors;
 using MailFlow.Management.Certificates;
@@ -77,6 +78,18 @@ public sealed class ReceiveConnectorCommands
             newName = connector.Name;
         });
         return saved.FindReceiveConnector(newName!)!;
+    }
+
+    /// <summary>What the cmdlet rules allow but an admin should hear about (plaintext AUTH), for one connector.</summary>
+    public IReadOnlyList<string> Warnings(ReceiveConnector connector)
+    {
+        ArgumentNullException.ThrowIfNull(connector);
+        var configuration = administration.Configuration.Load();
+        var path = $"$.ReceiveConnectors[{configuration.ReceiveConnectors.FindIndex(c => c.Name == connector.Name)}].";
+        return ConfigurationValidator.Validate(configuration)
+            .Where(i => i.Severity == IssueSeverity.Warning && i.Path.StartsWith(path, StringComparison.Ordinal))
+            .Select(i => $"{configuration.IdentityOf(connector)}: {i.Path[path.Length..]}: {i.Message}")
+            .ToList();
     }
 
     public void Remove(string identity) =>

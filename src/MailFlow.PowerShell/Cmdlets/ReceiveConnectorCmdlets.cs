@@ -44,7 +44,8 @@ public sealed class SetReceiveConnectorCommand : ObjectParametersCmdlet
         var parameters = BoundObjectParameters();
         if (ShouldProcess(Identity, "Set-ReceiveConnector " + string.Join(" ", parameters.Select(p => $"-{p.Key} {p.Value ?? "$null"}"))))
         {
-            new ReceiveConnectorCommands(Administration).Set(Identity, parameters);
+            var commands = new ReceiveConnectorCommands(Administration);
+            commands.Warnings(commands.Set(Identity, parameters)).ToList().ForEach(WriteWarning);
         }
     }
 }
@@ -68,7 +69,9 @@ public sealed class NewReceiveConnectorCommand : ObjectParametersCmdlet
         if (ShouldProcess(Name, "New-ReceiveConnector"))
         {
             var commands = new ReceiveConnectorCommands(Administration);
-            WriteObject(GetReceiveConnectorCommand.Present(commands, commands.New(Name, TransportRole, BoundObjectParameters())));
+            var created = commands.New(Name, TransportRole, BoundObjectParameters());
+            commands.Warnings(created).ToList().ForEach(WriteWarning);
+            WriteObject(GetReceiveConnectorCommand.Present(commands, created));
         }
     }
 }
