@@ -102,6 +102,47 @@ public sealed class InteropTests : IDisposable
         Assert.Empty(Directory.EnumerateFiles(Path.Combine(administration.Data.Queue, "incoming")));
     }
 
+    public enum TlsEnding
+    {
+        Quit,
+        InactivityTimeout,
+        ServerStop,
+    }
+
+    /// <summary>
+    /// An orderly end inside TLS sends close_notify before TCP closes (RFC 8446 §6.1), so OpenSSL does
+    /// not report a truncation ("unexpected eof while reading") and STARTTLS testers reach a verdict.
+    /// </summary>
+    [Theory]
+    [InlineData(TlsEnding.Quit)]
+    [InlineData(TlsEnding.InactivityTimeout)]
+    [InlineData(TlsEnding.ServerStop)]
+    public async Task OpenSSL_gets_close_notify_when_the_server_ends_a_TLS_session(TlsEnding ending)
+    {
+        administration.Configuration.Update(c => c.ReceiveConnectors[0].ConnectionInactivityTimeout = TimeSpan.FromSeconds(2));
+        var service = StartService();
+        try
+        {
+            var client = Tools.RunAsync("openssl",
+                ["s_client", "-starttls", "smtp", "-connect", $"127.0.0.1:{frontendPort}", "-ign_eof", "-quiet"],
+                standardInput: ending == TlsEnding.Quit ? "EHLO c.test\r\nQUIT\r\n" : "EHLO c.test\r\n");
+            if (ending == TlsEnding.ServerStop)
+            {
+                await Task.Delay(TimeSpan.FromSeconds(1));
+                await service.DisposeAsync();
+            }
+
+            var (_, output) = await client;
+
+            Assert.Contains(ending switch { TlsEnding.Quit => "221 2.0.0", TlsEnding.InactivityTimeout => "451 4.7.0", _ => "421 4.3.2" }, output, StringComparison.Ordinal);
+            Assert.DoesNotContain("unexpected eof", output, StringComparison.OrdinalIgnoreCase);
+        }
+        finally
+        {
+            await service.DisposeAsync();
+        }
+    }
+
     private ReceiveService StartService()
     {
         var configuration = administration.Configuration.Load();

@@ -119,6 +119,11 @@ internal sealed partial class SmtpSession : IAsyncDisposable
         }
         finally
         {
+            if (closeReason == "Local")
+            {
+                await CloseTlsAsync();
+            }
+
             // QUIT, hang-up, timeout, protocol-error close or server stop: an unfinished BDAT transfer's
             // staging file goes now, not at the next start (a disk-filling attack otherwise).
             ResetTransaction();
@@ -532,6 +537,31 @@ internal sealed partial class SmtpSession : IAsyncDisposable
         catch (Exception ex) when (ex is IOException or OperationCanceledException or ObjectDisposedException or InvalidOperationException)
         {
             // The peer is gone or not reading; there is no one left to tell.
+        }
+    }
+
+    /// <summary>
+    /// An orderly end inside TLS (QUIT, 421, a timeout) sends close_notify before TCP closes, so the
+    /// client can tell it from a truncation (RFC 8446 §6.1, RFC 5246 §7.2.1). The peer's own
+    /// close_notify is not awaited; the whole step is bounded so a client that stopped reading cannot
+    /// hold the session.
+    /// </summary>
+    private async Task CloseTlsAsync()
+    {
+        if (tls is null)
+        {
+            return;
+        }
+
+        try
+        {
+            using var brief = new CancellationTokenSource(TimeSpan.FromSeconds(2));
+            await writer.FlushAsync(brief.Token);
+            await tls.ShutdownAsync().WaitAsync(brief.Token);
+        }
+        catch (Exception ex) when (ex is IOException or OperationCanceledException or ObjectDisposedException or InvalidOperationException or AuthenticationException)
+        {
+            // The peer is gone or not reading: there is nobody to tell.
         }
     }
 
