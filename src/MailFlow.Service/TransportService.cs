@@ -247,6 +247,7 @@ public sealed class TransportService : IAsyncDisposable
         private static readonly TimeSpan ConfirmInterval = TimeSpan.FromSeconds(1);
 
         private readonly DeliveryAgent agent;
+        private readonly Action<string> note;
         private readonly TaskCompletionSource stopConfirming = new(TaskCreationOptions.RunContinuationsAsynchronously);
         private readonly Task confirming;
 
@@ -257,8 +258,9 @@ public sealed class TransportService : IAsyncDisposable
             Queue = queue;
             SendLog = sendLog;
             this.agent = agent;
+            this.note = note;
             Delivery = delivery;
-            confirming = ConfirmLoopAsync(note);
+            confirming = ConfirmLoopAsync();
         }
 
         public MailFlowConfiguration Configuration { get; }
@@ -290,20 +292,25 @@ public sealed class TransportService : IAsyncDisposable
             return new Running(configuration, receive, queue, sendLog, agent, delivery, note);
         }
 
-        private async Task ConfirmLoopAsync(Action<string> note)
+        private async Task ConfirmLoopAsync()
         {
             // Until stopped; the final confirmation runs in StopAsync.
             while (await Task.WhenAny(Task.Delay(ConfirmInterval), stopConfirming.Task) != stopConfirming.Task)
             {
-                try
-                {
-                    await agent.ConfirmTrackingAsync();
-                }
-                catch (Exception ex) when (ex is IOException or Microsoft.Data.Sqlite.SqliteException)
-                {
-                    // Unconfirmed events stay candidates for the next start's reconciliation: nothing is lost, only checked later.
-                    note($"message tracking: confirming written events failed: {ex.Message}");
-                }
+                await ConfirmAsync();
+            }
+        }
+
+        private async Task ConfirmAsync()
+        {
+            try
+            {
+                await agent.ConfirmTrackingAsync();
+            }
+            catch (Exception ex) when (ex is IOException or Microsoft.Data.Sqlite.SqliteException)
+            {
+                // Unconfirmed events stay candidates for the next start's reconciliation: nothing is lost, only checked later.
+                note($"message tracking: confirming written events failed: {ex.Message}");
             }
         }
 
@@ -317,7 +324,7 @@ public sealed class TransportService : IAsyncDisposable
             await Delivery.DisposeAsync();
             stopConfirming.TrySetResult();
             await confirming;
-            await agent.ConfirmTrackingAsync();
+            await ConfirmAsync();
             await SendLog.DisposeAsync();
             await Receive.DisposeAsync();
             Queue.Dispose();
