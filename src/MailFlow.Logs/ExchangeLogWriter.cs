@@ -71,11 +71,14 @@ public sealed class ExchangeLogWriter : IAsyncDisposable
         }
     }
 
-    /// <summary>Waits until everything queued so far is on disk (flushed, not fsynced).</summary>
-    public async Task FlushAsync()
+    /// <summary>
+    /// Waits until everything queued so far is written to the file: in the kernel, so it survives the
+    /// process being killed; with <paramref name="toDisk"/> also fsynced, so it survives power loss.
+    /// </summary>
+    public async Task FlushAsync(bool toDisk = false)
     {
         var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        await rows.Writer.WriteAsync(new LogRow(default, null, done));
+        await rows.Writer.WriteAsync(new LogRow(default, null, done, toDisk));
         await done.Task;
     }
 
@@ -147,7 +150,7 @@ public sealed class ExchangeLogWriter : IAsyncDisposable
                 {
                     if (row.Fields is null)
                     {
-                        file?.Flush();
+                        file?.Flush(row.ToDisk);
                         row.Flushed?.TrySetResult();
                         continue;
                     }
@@ -229,5 +232,5 @@ public sealed class ExchangeLogWriter : IAsyncDisposable
         }
     }
 
-    private readonly record struct LogRow(DateTimeOffset Timestamp, string?[]? Fields, TaskCompletionSource? Flushed = null);
+    private readonly record struct LogRow(DateTimeOffset Timestamp, string?[]? Fields, TaskCompletionSource? Flushed = null, bool ToDisk = false);
 }

@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Text.Json;
 using Microsoft.Data.Sqlite;
 
 namespace MailFlow.Queue;
@@ -38,8 +39,56 @@ public sealed record QueuedMessage(
     IReadOnlyList<QueuedRecipient> Recipients,
     bool DelayNotified = false);
 
-/// <summary>One recipient's outcome to record; NextHop null keeps the one recorded before.</summary>
-public sealed record RecipientRecord(string Address, RecipientState State, string Status, string? NextHop = null);
+/// <summary>
+/// One recipient's outcome to record; NextHop null keeps the one recorded before. A final outcome
+/// carries the tracking event written for it, so that event can be written again if the log lost it.
+/// </summary>
+public sealed record RecipientRecord(string Address, RecipientState State, string Status, string? NextHop = null, FinalEvent? Event = null);
+
+/// <summary>The DELIVER, SEND or FAIL event of one recipient, as the delivery side wrote it (time of the outcome, not of a later rewrite).</summary>
+public sealed record FinalEvent(DateTimeOffset Utc, string EventId, string Source, string Status, string? Connector = null, string? ServerHost = null, string? Reason = null);
+
+/// <summary>Message-ID, Subject and the client's byte count of a spooled message, read once at ingest (the header parser lives above this layer).</summary>
+public sealed record MessageHeaders(string? MessageId, string? Subject, long ClientBytes);
+
+/// <summary>
+/// What a message's tracking events say about it, stored at ingest because the spool file is deleted
+/// once the message is settled. Recipients are in envelope order, as RECEIVE lists them.
+/// </summary>
+public sealed record MessageFacts
+{
+    public long InternalId { get; init; }
+
+    public string? MessageId { get; init; }
+
+    public string? Subject { get; init; }
+
+    /// <summary>Bytes the client sent (RECEIVE total-bytes).</summary>
+    public long ClientBytes { get; init; }
+
+    /// <summary>Bytes of the queued message with our trace header (DELIVER/SEND/FAIL total-bytes).</summary>
+    public long TotalBytes { get; init; }
+
+    public string ConnectorId { get; init; } = string.Empty;
+
+    public string SessionId { get; init; } = string.Empty;
+
+    public string? ClientIp { get; init; }
+
+    public string? ClientHostname { get; init; }
+
+    public string? ServerIp { get; init; }
+
+    public string? ServerHostname { get; init; }
+
+    public IReadOnlyList<string> Recipients { get; init; } = [];
+}
+
+/// <summary>A message whose tracking events are looked up at reconciliation; Facts is null for rows ingested before facts were stored.</summary>
+public sealed record TrackedMessage(string Id, string MailFrom, DateTimeOffset ReceivedUtc, MessageFacts? Facts);
+
+/// <summary>A recipient in a final state whose DELIVER/SEND/FAIL event is not yet known to be in the tracking log.</summary>
+public sealed record UntrackedOutcome(TrackedMessage Message, string Address, FinalEvent Event);
 
 /// <summary>A Get-Queue row: the messages waiting for one next hop (Submission before routing, Poison for unreadable ones).</summary>
 public sealed record QueueSummary(string NextHopDomain, MessageState Status, int MessageCount, DateTimeOffset? NextRetryTime, string? LastError);
@@ -87,15 +136,30 @@ public sealed class QueueDatabase : IDisposable
             """);
         AddColumnIfMissing("messages", "delay_notified", "INTEGER NOT NULL DEFAULT 0");
         AddColumnIfMissing("recipients", "next_hop", "TEXT");
+
+        // Tracking confirmation (docs/decisions/0019). The default 1 marks rows of a database written
+        // before these columns existed as confirmed: their events were logged by the version that
+        // wrote them, and nothing is left to rebuild them from. New rows are written with 0.
+        AddColumnIfMissing("messages", "facts", "TEXT");
+        AddColumnIfMissing("messages", "receive_tracked", "INTEGER NOT NULL DEFAULT 1");
+        AddColumnIfMissing("recipients", "final_event", "TEXT");
+        AddColumnIfMissing("recipients", "final_tracked", "INTEGER NOT NULL DEFAULT 1");
+        Execute("""
+            CREATE INDEX IF NOT EXISTS untracked_receive ON messages(id) WHERE receive_tracked = 0;
+            CREATE INDEX IF NOT EXISTS untracked_outcome ON recipients(message_id) WHERE final_tracked = 0;
+            """);
     }
 
     /// <summary>
     /// Adds every verified spool file of <paramref name="spool"/> the database does not know yet
     /// (start-up and before each dispatch), all in one transaction. Files already known in this process
     /// are skipped without a query, so a large deferred queue costs a directory listing, not a lookup per file.
+    /// <paramref name="headers"/> reads what the tracking events need from the content; the facts are
+    /// stored so lost events can be rebuilt after the spool file is gone.
     /// </summary>
-    public int Ingest(Spool spool, TimeSpan expiration)
+    public int Ingest(Spool spool, TimeSpan expiration, Func<SpooledMessage, MessageHeaders> headers)
     {
+        ArgumentNullException.ThrowIfNull(headers);
         ArgumentNullException.ThrowIfNull(spool);
         var added = new List<string>();
         TransactionScope? scope = null;
@@ -136,11 +200,34 @@ public sealed class QueueDatabase : IDisposable
                 }
 
                 scope ??= Begin();
-                Execute("INSERT INTO messages (id, spool_path, mail_from, received_utc, state, next_attempt_utc, expires_utc) VALUES ($id, $path, $from, $received, 'Ready', $received, $expires)",
-                    ("$id", id), ("$path", path), ("$from", message.Envelope.MailFrom), ("$received", Stamp(message.Envelope.ReceivedUtc)), ("$expires", Stamp(message.Envelope.ReceivedUtc + expiration)));
-                foreach (var recipient in message.Envelope.Recipients.Select(r => r.Address).Distinct(StringComparer.OrdinalIgnoreCase))
+                var envelope = message.Envelope;
+                var described = headers(message);
+                var facts = new MessageFacts
                 {
-                    Execute("INSERT INTO recipients (message_id, address, state) VALUES ($id, $address, 'Pending')", ("$id", id), ("$address", recipient));
+                    InternalId = envelope.InternalId,
+                    MessageId = described.MessageId,
+                    Subject = described.Subject,
+                    ClientBytes = described.ClientBytes,
+                    TotalBytes = message.Content.Length,
+                    ConnectorId = envelope.ConnectorId,
+                    SessionId = envelope.SessionId,
+                    ClientIp = envelope.ClientAddress,
+                    ClientHostname = envelope.ClientHelo,
+                    ServerIp = envelope.ServerAddress,
+                    ServerHostname = envelope.ServerHostname,
+                    Recipients = [.. envelope.Recipients.Select(r => r.Address)],
+                };
+
+                // Reports we generate ourselves (connector "DSN") never had a RECEIVE: only the DSN event on the original.
+                Execute("""
+                    INSERT INTO messages (id, spool_path, mail_from, received_utc, state, next_attempt_utc, expires_utc, facts, receive_tracked)
+                    VALUES ($id, $path, $from, $received, 'Ready', $received, $expires, $facts, $tracked)
+                    """,
+                    ("$id", id), ("$path", path), ("$from", envelope.MailFrom), ("$received", Stamp(envelope.ReceivedUtc)), ("$expires", Stamp(envelope.ReceivedUtc + expiration)),
+                    ("$facts", JsonSerializer.Serialize(facts)), ("$tracked", envelope.ConnectorId == "DSN" ? 1 : 0));
+                foreach (var recipient in envelope.Recipients.Select(r => r.Address).Distinct(StringComparer.OrdinalIgnoreCase))
+                {
+                    Execute("INSERT INTO recipients (message_id, address, state, final_tracked) VALUES ($id, $address, 'Pending', 0)", ("$id", id), ("$address", recipient));
                 }
 
                 added.Add(id);
@@ -165,7 +252,7 @@ public sealed class QueueDatabase : IDisposable
         busy is null or { Count: 0 }
             ? Query("SELECT * FROM messages WHERE state IN ('Ready', 'Retry') AND next_attempt_utc <= $now ORDER BY next_attempt_utc LIMIT $limit", ("$now", Stamp(now)), ("$limit", limit))
             : Query("SELECT * FROM messages WHERE state IN ('Ready', 'Retry') AND next_attempt_utc <= $now AND id NOT IN (SELECT value FROM json_each($busy)) ORDER BY next_attempt_utc LIMIT $limit",
-                ("$now", Stamp(now)), ("$limit", limit), ("$busy", System.Text.Json.JsonSerializer.Serialize(busy)));
+                ("$now", Stamp(now)), ("$limit", limit), ("$busy", JsonSerializer.Serialize(busy)));
 
     /// <summary>Messages still in the queue (not Delivered or Failed), by state.</summary>
     public IReadOnlyDictionary<string, long> CountByState()
@@ -196,11 +283,107 @@ public sealed class QueueDatabase : IDisposable
         using var scope = Begin();
         foreach (var outcome in outcomes)
         {
-            Execute("UPDATE recipients SET state = $state, last_status = $status, attempts = attempts + 1, next_hop = COALESCE($hop, next_hop) WHERE message_id = $id AND address = $address",
-                ("$id", id), ("$address", outcome.Address), ("$state", outcome.State.ToString()), ("$status", outcome.Status), ("$hop", outcome.NextHop));
+            Execute("""
+                UPDATE recipients SET state = $state, last_status = $status, attempts = attempts + 1, next_hop = COALESCE($hop, next_hop),
+                  final_event = COALESCE($event, final_event), final_tracked = CASE WHEN $event IS NULL THEN final_tracked ELSE 0 END
+                WHERE message_id = $id AND address = $address
+                """,
+                ("$id", id), ("$address", outcome.Address), ("$state", outcome.State.ToString()), ("$status", outcome.Status), ("$hop", outcome.NextHop),
+                ("$event", outcome.Event is null ? null : JsonSerializer.Serialize(outcome.Event)));
         }
 
         scope.Commit();
+    }
+
+    /// <summary>Messages whose RECEIVE event is not yet known to be in the tracking log.</summary>
+    public IReadOnlyList<TrackedMessage> UntrackedReceives()
+    {
+        var result = new List<TrackedMessage>();
+        using var reader = Command("SELECT id, mail_from, received_utc, facts FROM messages WHERE receive_tracked = 0", []).ExecuteReader();
+        while (reader.Read())
+        {
+            result.Add(Tracked(reader, 0));
+        }
+
+        return result;
+    }
+
+    /// <summary>Recipients in a final state whose DELIVER/SEND/FAIL event is not yet known to be in the tracking log.</summary>
+    public IReadOnlyList<UntrackedOutcome> UntrackedOutcomes()
+    {
+        var result = new List<UntrackedOutcome>();
+        using var reader = Command("""
+            SELECT m.id, m.mail_from, m.received_utc, m.facts, r.address, r.final_event
+            FROM recipients r JOIN messages m ON m.id = r.message_id WHERE r.final_tracked = 0 AND r.final_event IS NOT NULL
+            """, []).ExecuteReader();
+        while (reader.Read())
+        {
+            result.Add(new UntrackedOutcome(Tracked(reader, 0), reader.GetString(4), JsonSerializer.Deserialize<FinalEvent>(reader.GetString(5))!));
+        }
+
+        return result;
+    }
+
+    /// <summary>
+    /// These events are on disk in the tracking log: their rows no longer need reconciling. One
+    /// transaction for the batch. Ids not ingested yet are simply not matched.
+    /// </summary>
+    public void ConfirmTracking(IReadOnlyCollection<string> receives, IReadOnlyCollection<(string Id, string Address)> outcomes)
+    {
+        ArgumentNullException.ThrowIfNull(receives);
+        ArgumentNullException.ThrowIfNull(outcomes);
+        if (receives.Count == 0 && outcomes.Count == 0)
+        {
+            return;
+        }
+
+        using var scope = Begin();
+        foreach (var id in receives)
+        {
+            Execute("UPDATE messages SET receive_tracked = 1 WHERE id = $id AND receive_tracked = 0", ("$id", id));
+        }
+
+        foreach (var (id, address) in outcomes)
+        {
+            Execute("UPDATE recipients SET final_tracked = 1 WHERE message_id = $id AND address = $address COLLATE NOCASE AND final_tracked = 0", ("$id", id), ("$address", address));
+        }
+
+        scope.Commit();
+    }
+
+    /// <summary>
+    /// Forgets settled messages whose every tracking event is confirmed and whose spool file is gone
+    /// (a file still present means Finish has not deleted it yet, and Ingest must still recognise it as
+    /// settled). Returns how many rows went.
+    /// </summary>
+    public int PruneSettled()
+    {
+        var settled = new List<(string Id, string Path)>();
+        using (var reader = Command("""
+            SELECT id, spool_path FROM messages m WHERE state IN ('Delivered', 'Failed') AND receive_tracked = 1
+              AND NOT EXISTS (SELECT 1 FROM recipients r WHERE r.message_id = m.id AND r.final_tracked = 0)
+            """, []).ExecuteReader())
+        {
+            while (reader.Read())
+            {
+                settled.Add((reader.GetString(0), reader.GetString(1)));
+            }
+        }
+
+        var gone = settled.Where(m => !knownSpoolFiles.Contains(m.Id) && !File.Exists(m.Path)).ToList();
+        if (gone.Count == 0)
+        {
+            return 0;
+        }
+
+        using var scope = Begin();
+        foreach (var (id, _) in gone)
+        {
+            Execute("DELETE FROM messages WHERE id = $id", ("$id", id));
+        }
+
+        scope.Commit();
+        return gone.Count;
     }
 
     /// <summary>The delay DSN for this message has been queued; it is sent once (DelayNotificationTimeout).</summary>
@@ -325,6 +508,10 @@ public sealed class QueueDatabase : IDisposable
 
         return rows.Select(r => new QueuedMessage(r.Id, r.Path, r.From, ParseStamp(r.Received), Enum.Parse<MessageState>(r.State), ParseStamp(r.Next), ParseStamp(r.Expires), (int)r.Attempts, r.Error, Recipients(r.Id), r.DelayNotified)).ToList();
     }
+
+    private static TrackedMessage Tracked(SqliteDataReader reader, int first) =>
+        new(reader.GetString(first), reader.GetString(first + 1), ParseStamp(reader.GetString(first + 2)),
+            reader.IsDBNull(first + 3) ? null : JsonSerializer.Deserialize<MessageFacts>(reader.GetString(first + 3)));
 
     private List<QueuedRecipient> Recipients(string id)
     {

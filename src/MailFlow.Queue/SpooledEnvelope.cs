@@ -21,6 +21,12 @@ public sealed record SpooledEnvelope
 
     public required string ClientHelo { get; init; }
 
+    /// <summary>The local address the client connected to (tracking server-ip); null in files written before it was recorded.</summary>
+    public string? ServerAddress { get; init; }
+
+    /// <summary>The receive connector's FQDN (tracking server-hostname); null in files written before it was recorded.</summary>
+    public string? ServerHostname { get; init; }
+
     public string? AuthenticatedAs { get; init; }
 
     /// <summary>e.g. "Tls13 TLS_AES_256_GCM_SHA384", or null without TLS.</summary>

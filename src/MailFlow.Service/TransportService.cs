@@ -204,6 +204,7 @@ public sealed class TransportService : IAsyncDisposable
             Note?.Invoke($"warning: {problem}");
         }
 
+        ReconcileTracking(configuration);
         var receive = ReceiveService.Start(administration.Data, configuration, inventory.Certificates, administration.Time, lowestBindablePort);
         if (receive.AbandonedStagingFiles > 0)
         {
@@ -221,16 +222,45 @@ public sealed class TransportService : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// Writes the tracking events an earlier stop lost (a crash takes the log writer's last second with
+    /// it) before the receive side starts, so the candidates are only what the queue knew at the stop.
+    /// </summary>
+    private void ReconcileTracking(MailFlowConfiguration configuration)
+    {
+        var transport = configuration.Transport;
+        using var queue = new QueueDatabase(administration.Data.Queue);
+        queue.Ingest(new Spool(administration.Data.Queue), transport.MessageExpirationTimeout, TrackingEvents.Describe);
+        var trackingDirectory = Path.IsPathRooted(transport.MessageTrackingLogPath) ? transport.MessageTrackingLogPath : Path.Combine(administration.Data.Root, transport.MessageTrackingLogPath);
+        var result = TrackingReconciliation.RunAsync(queue, trackingDirectory,
+            new LogRotation(transport.MessageTrackingLogMaxFileSize, transport.MessageTrackingLogMaxDirectorySize, transport.MessageTrackingLogMaxAge), administration.Time).GetAwaiter().GetResult();
+        if (result.Written > 0)
+        {
+            Note?.Invoke($"message tracking: wrote {result.Written} event(s) an earlier stop lost ({result.Candidates} unconfirmed, {result.FilesScanned} log file(s) checked, {result.Elapsed.TotalMilliseconds:F0} ms), marked \"{TrackingReconciliation.RecoveredSourceContext}\"");
+        }
+    }
+
     /// <summary>One configuration's worth of running parts; a restart replaces it whole.</summary>
     private sealed class Running
     {
-        private Running(MailFlowConfiguration configuration, ReceiveService receive, QueueDatabase queue, ExchangeLogWriter sendLog, DeliveryService delivery)
+        /// <summary>How often written tracking events are confirmed: the writer's own flush interval, so confirming costs one fsync a second.</summary>
+        private static readonly TimeSpan ConfirmInterval = TimeSpan.FromSeconds(1);
+
+        private readonly DeliveryAgent agent;
+        private readonly Action<string> note;
+        private readonly TaskCompletionSource stopConfirming = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        private readonly Task confirming;
+
+        private Running(MailFlowConfiguration configuration, ReceiveService receive, QueueDatabase queue, ExchangeLogWriter sendLog, DeliveryAgent agent, DeliveryService delivery, Action<string> note)
         {
             Configuration = configuration;
             Receive = receive;
             Queue = queue;
             SendLog = sendLog;
+            this.agent = agent;
+            this.note = note;
             Delivery = delivery;
+            confirming = ConfirmLoopAsync();
         }
 
         public MailFlowConfiguration Configuration { get; }
@@ -259,14 +289,42 @@ public sealed class TransportService : IAsyncDisposable
                 receive.Context.Tracking, administration.Time);
             var delivery = new DeliveryService(agent, TimeSpan.FromSeconds(5), ex => note($"delivery: {ex.Message}"));
             receive.Context.MessageAccepted += delivery.Nudge;
-            return new Running(configuration, receive, queue, sendLog, delivery);
+            return new Running(configuration, receive, queue, sendLog, agent, delivery, note);
         }
 
-        /// <summary>Receive first (no new messages), then the delivery pass in progress, then logs and the queue database.</summary>
+        private async Task ConfirmLoopAsync()
+        {
+            // Until stopped; the final confirmation runs in StopAsync.
+            while (await Task.WhenAny(Task.Delay(ConfirmInterval), stopConfirming.Task) != stopConfirming.Task)
+            {
+                await ConfirmAsync();
+            }
+        }
+
+        private async Task ConfirmAsync()
+        {
+            try
+            {
+                await agent.ConfirmTrackingAsync();
+            }
+            catch (Exception ex) when (ex is IOException or Microsoft.Data.Sqlite.SqliteException)
+            {
+                // Unconfirmed events stay candidates for the next start's reconciliation: nothing is lost, only checked later.
+                note($"message tracking: confirming written events failed: {ex.Message}");
+            }
+        }
+
+        /// <summary>
+        /// Receive first (no new messages), then the delivery pass in progress, then the last tracking
+        /// confirmation (a clean stop leaves nothing to reconcile), then logs and the queue database.
+        /// </summary>
         public async Task StopAsync(TimeSpan drain)
         {
             await Receive.StopAsync(drain);
             await Delivery.DisposeAsync();
+            stopConfirming.TrySetResult();
+            await confirming;
+            await ConfirmAsync();
             await SendLog.DisposeAsync();
             await Receive.DisposeAsync();
             Queue.Dispose();

@@ -51,6 +51,18 @@ public static class ChildServer
         }
     }
 
+    /// <summary>SIGTERM, the way an init system stops the service (sessions drained, logs flushed), and waits for the exit.</summary>
+    public static async Task TerminateAsync(Process server)
+    {
+        ArgumentNullException.ThrowIfNull(server);
+        using (var term = Process.Start("kill", ["-TERM", server.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]))
+        {
+            await term.WaitForExitAsync();
+        }
+
+        await server.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(60));
+    }
+
     /// <summary>Starts `mailflow serve` and returns once it printed "ready".</summary>
     public static async Task<Process> StartAsync(DataDirectory data)
     {

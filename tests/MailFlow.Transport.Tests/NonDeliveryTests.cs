@@ -156,7 +156,7 @@ public sealed class NonDeliveryTests
     {
         await using var bed = new DeliveryTestBed(_ => { });
         bed.Enqueue("alice@domain.com", "bob@domain.com", "Subject: first\r\n\r\nbody\r\n");
-        bed.Queue.Ingest(bed.Spool, TimeSpan.FromDays(2));
+        bed.Queue.Ingest(bed.Spool, TimeSpan.FromDays(2), Delivery.TrackingEvents.Describe);
         var damaged = bed.Queue.All().Single();
         var bytes = File.ReadAllBytes(damaged.SpoolPath);
         bytes[^40] ^= 0x01;

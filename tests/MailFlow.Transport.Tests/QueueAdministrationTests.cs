@@ -16,7 +16,7 @@ public sealed class QueueAdministrationTests
         await using var bed = new DeliveryTestBed(DeliveryTestBed.AddDeadEndConnector);
         bed.Enqueue("alice@domain.com", "bob@unreachable.test", "Subject: one\r\n\r\nbody\r\n");
         bed.Enqueue("carol@domain.com", "dave@unreachable.test", "Subject: two\r\n\r\nbody\r\n");
-        bed.Queue.Ingest(bed.Spool, TimeSpan.FromDays(2));
+        bed.Queue.Ingest(bed.Spool, TimeSpan.FromDays(2), Delivery.TrackingEvents.Describe);
 
         var submission = Assert.Single(bed.Administration.GetQueue());
         Assert.Equal(@"SERVER1\Submission", submission.Identity);
@@ -47,7 +47,7 @@ public sealed class QueueAdministrationTests
     {
         await using var bed = new DeliveryTestBed(DeliveryTestBed.AddDeadEndConnector);
         var id = bed.Enqueue("alice@domain.com", "bob@unreachable.test", "Subject: held\r\n\r\nbody\r\n");
-        bed.Queue.Ingest(bed.Spool, TimeSpan.FromDays(2));
+        bed.Queue.Ingest(bed.Spool, TimeSpan.FromDays(2), Delivery.TrackingEvents.Describe);
 
         bed.Administration.SuspendMessage(@"SERVER1\Submission\" + id);
         Assert.Equal(0, await bed.Agent.RunOnceAsync());

@@ -51,7 +51,7 @@ public sealed class ReceiveService : IAsyncDisposable
         {
             var spool = new Spool(data.Queue);
             var abandoned = spool.DeleteAbandonedStaging();
-            var context = new ReceiveContext(spool, new ProtocolLog(receiveLog, transport.ProtocolLogCertificateFormat, time), new MessageTrackingLog(trackingLog, time), new UserStore(data).List(), time);
+            var context = new ReceiveContext(spool, new ProtocolLog(receiveLog, transport.ProtocolLogCertificateFormat, time), new MessageTrackingLog(trackingLog, time, journal: true), new UserStore(data).List(), time);
             var connectors = SmtpReceiveServer.BuildConnectors(configuration, certificates, time.GetUtcNow());
             var server = SmtpReceiveServer.Start(configuration, connectors, context, lowestBindablePort ?? PrivilegedPorts.LowestBindablePort());
             return new ReceiveService(server, context, receiveLog, trackingLog, abandoned);

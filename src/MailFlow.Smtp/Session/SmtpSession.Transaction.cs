@@ -434,6 +434,8 @@ internal sealed partial class SmtpSession
             SessionId = log.SessionId,
             ClientAddress = remote.Address.ToString(),
             ClientHelo = helo ?? string.Empty,
+            ServerAddress = local.Address.ToString(),
+            ServerHostname = connector.Fqdn,
             AuthenticatedAs = authenticatedUser,
             Tls = tls is null ? null : $"{tls.SslProtocol} {tls.NegotiatedCipherSuite}",
             MailFrom = envelope!.From,

@@ -74,7 +74,7 @@ public sealed class DeliveryAgent : IAsyncDisposable
     {
         lock (queueLock)
         {
-            queue.Ingest(spool, configuration.Transport.MessageExpirationTimeout);
+            queue.Ingest(spool, configuration.Transport.MessageExpirationTimeout, TrackingEvents.Describe);
             var room = configuration.Transport.MaxActiveMessages - inFlight.Count;
             if (room <= 0)
             {
@@ -194,7 +194,8 @@ public sealed class DeliveryAgent : IAsyncDisposable
         if (attempt.Now >= queued.ExpiresUtc)
         {
             const string expired = "550 4.4.7 QUEUE.Expired; message expired";
-            Record(queued.Id, [.. pending.Select(r => new RecipientRecord(r, RecipientState.Failed, expired))]);
+            var failed = new FinalEvent(attempt.Now, "FAIL", "QUEUE", expired);
+            Record(queued.Id, [.. pending.Select(r => new RecipientRecord(r, RecipientState.Failed, expired, Event: failed))]);
             attempt.Failed.AddRange(pending.Select(r => new FailedRecipient(r, expired)));
 
             Track("FAIL", "QUEUE", attempt.Message, pending, expired, null, null);
@@ -215,7 +216,8 @@ public sealed class DeliveryAgent : IAsyncDisposable
                         maildir.Deliver(recipient, attempt.Message.Envelope.MailFrom, attempt.Message.Content.Span);
                     }
 
-                    Record(queued.Id, [.. recipients.Select(r => new RecipientRecord(r, RecipientState.Delivered, "250 2.0.0 delivered to Maildir"))]);
+                    var delivered = new FinalEvent(time.GetUtcNow(), "DELIVER", "STOREDRIVER", "250 2.0.0 delivered to Maildir");
+                    Record(queued.Id, [.. recipients.Select(r => new RecipientRecord(r, RecipientState.Delivered, "250 2.0.0 delivered to Maildir", Event: delivered))]);
 
                     Track("DELIVER", "STOREDRIVER", attempt.Message, recipients, "250 2.0.0 delivered to Maildir", null, null);
                     TransportMetrics.RecipientsDelivered(recipients.Count, "maildir");
@@ -230,7 +232,8 @@ public sealed class DeliveryAgent : IAsyncDisposable
 
                 default:
                     var unroutable = "550 5.4.4 Unable to route: " + route.Reason;
-                    Record(queued.Id, [.. recipients.Select(r => new RecipientRecord(r, RecipientState.Failed, unroutable))]);
+                    var unrouted = new FinalEvent(attempt.Now, "FAIL", "ROUTING", "550 5.4.4 Unable to route", Reason: route.Reason);
+                    Record(queued.Id, [.. recipients.Select(r => new RecipientRecord(r, RecipientState.Failed, unroutable, Event: unrouted))]);
                     attempt.Failed.AddRange(recipients.Select(r => new FailedRecipient(r, unroutable)));
 
                     Track("FAIL", "ROUTING", attempt.Message, recipients, "550 5.4.4 Unable to route", null, null, route.Reason);
@@ -251,10 +254,21 @@ public sealed class DeliveryAgent : IAsyncDisposable
         var failed = new List<string>();
         var deferred = new List<string>();
         var outcomes = new List<RecipientRecord>();
+        var now = time.GetUtcNow();
+        var firstSent = result.Recipients.Values.FirstOrDefault(o => o.Delivered)?.Status;
+        var firstFailed = result.Recipients.Values.FirstOrDefault(o => !o.Delivered && o.Permanent)?.Status;
         foreach (var (recipient, outcome) in result.Recipients)
         {
             var state = outcome.Delivered ? RecipientState.Delivered : outcome.Permanent ? RecipientState.Failed : RecipientState.Pending;
-            outcomes.Add(new RecipientRecord(recipient, state, outcome.Status, item.Destination.NextHop));
+
+            // The event as Track writes it below: one row per outcome, with the first recipient's status.
+            var final = state switch
+            {
+                RecipientState.Delivered => new FinalEvent(now, "SEND", "SMTP", firstSent!, connectorName, result.TargetHost),
+                RecipientState.Failed => new FinalEvent(now, "FAIL", "SMTP", firstFailed!, connectorName, result.TargetHost, result.Reason),
+                _ => null,
+            };
+            outcomes.Add(new RecipientRecord(recipient, state, outcome.Status, item.Destination.NextHop, final));
             (state == RecipientState.Delivered ? sent : state == RecipientState.Failed ? failed : deferred).Add(recipient);
         }
 
@@ -325,6 +339,32 @@ public sealed class DeliveryAgent : IAsyncDisposable
             {
                 queue.MarkDelayNotified(attempt.Queued.Id);
             }
+        }
+    }
+
+    /// <summary>
+    /// Records which tracking events are now on disk: flushes the tracking log, marks their messages and
+    /// recipients confirmed, and prunes settled messages with nothing left to reconcile. The service
+    /// calls it every second and once when it stops, so a crash leaves at most the last second's events
+    /// for start-up reconciliation to check (docs/decisions/0019).
+    /// </summary>
+    public async Task ConfirmTrackingAsync()
+    {
+        var written = await tracking.ConfirmAsync();
+        var receives = written.Where(e => e.EventId == "RECEIVE").Select(e => e.NetworkMessageId.ToString("N")).ToList();
+        var outcomes = written.Where(e => TrackingReconciliation.FinalEvents.Contains(e.EventId))
+            .SelectMany(e => e.Recipients.Select(r => (e.NetworkMessageId.ToString("N"), r))).ToList();
+        lock (queueLock)
+        {
+            if (receives.Count > 0)
+            {
+                // A RECEIVE is written right after the spool commit, before the dispatcher ingests the
+                // file: ingest first so the row it confirms exists.
+                queue.Ingest(spool, configuration.Transport.MessageExpirationTimeout, TrackingEvents.Describe);
+            }
+
+            queue.ConfirmTracking(receives, outcomes);
+            queue.PruneSettled();
         }
     }
 

@@ -78,6 +78,36 @@ public static class TrackingEvents
         };
     }
 
+    /// <summary>
+    /// What the queue stores at ingest for rebuilding lost events: Message-ID and Subject as the events
+    /// carry them, and the bytes the client sent — the content without the two-line Received header the
+    /// receive side puts in front (RECEIVE counts the client's bytes, like the size limit).
+    /// </summary>
+    public static MessageHeaders Describe(SpooledMessage message)
+    {
+        ArgumentNullException.ThrowIfNull(message);
+        var (messageId, subject) = HeaderCache.GetValue(message, m => new System.Runtime.CompilerServices.StrongBox<(string?, string?)>(Headers(m.Content))).Value;
+        return new MessageHeaders(messageId, subject, message.Content.Length - TraceLength(message.Content.Span));
+    }
+
+    /// <summary>Length of our own "Received: from … by …\r\n with …; date\r\n" in front of the content, 0 when it is not there (reports we generate).</summary>
+    private static int TraceLength(ReadOnlySpan<byte> content)
+    {
+        if (!content.StartsWith("Received: from "u8))
+        {
+            return 0;
+        }
+
+        var first = content.IndexOf("\r\n"u8);
+        if (first < 0 || !content[(first + 2)..].StartsWith(" with "u8))
+        {
+            return 0;
+        }
+
+        var second = content[(first + 2)..].IndexOf("\r\n"u8);
+        return second < 0 ? 0 : first + 2 + second + 2;
+    }
+
     /// <summary>Message-ID and Subject from the header block only (MimeKit stops at the blank line), so every event can be searched by them.</summary>
     private static (string? MessageId, string? Subject) Headers(ReadOnlyMemory<byte> content)
     {
