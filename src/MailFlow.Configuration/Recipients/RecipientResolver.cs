@@ -27,6 +27,12 @@ public sealed record ResolvedMailbox(string Address, MailboxMatch Match);
 /// </summary>
 public sealed class RecipientResolver
 {
+    /// <summary>
+    /// Exchange's status for a recipient with no mailbox, the same at RCPT (recipient validation) and in
+    /// the NDR when an accepted recipient cannot be resolved (exchange-semantics.md).
+    /// </summary>
+    public const string RecipientNotFound = "550 5.1.10 RESOLVER.ADR.RecipientNotFound; Recipient not found by SMTP address lookup";
+
     private readonly HashSet<string> mailboxes = new(StringComparer.Ordinal);
     private readonly List<(string Domain, bool Subdomains, AcceptedDomain Entry)> domains = [];
 

@@ -37,7 +37,7 @@ public static class SmtpReplies
     public const string TooManyRecipients = "452 4.5.3 Too many recipients";
 
     /// <summary>Exchange's reply when recipient validation finds no such recipient.</summary>
-    public const string RecipientNotFound = "550 5.1.10 RESOLVER.ADR.RecipientNotFound; Recipient not found by SMTP address lookup";
+    public const string RecipientNotFound = Configuration.Recipients.RecipientResolver.RecipientNotFound;
 
     /// <summary>
     /// A recipient in an accepted domain whose address routes through another host: <paramref name="what"/>
