@@ -1,5 +1,6 @@
 # MailFlow as a benchmark server: a fresh data directory with only Default Frontend on a loopback
-# port, the accepted domain bench.test (Maildir delivery), optionally a STARTTLS certificate.
+# port, the accepted domain bench.test with the mailbox user@bench.test (Maildir delivery), optionally
+# a STARTTLS certificate.
 # Source after lib.sh; started processes go into lib.sh's "started" array.
 
 mailflow_delivered() { find "$1/mailboxes" -path '*/new/*' -type f 2>/dev/null | wc -l; }
@@ -31,6 +32,8 @@ start_mailflow() { # dir port tls(none|ecdsa|rsa) certdir(holding TLS.pem and TL
   local data=$1 port=$2 tls=$3 certs=$4
   prepare_mailflow "$data" "$port"
   dotnet "$MAILFLOW_DLL" domain list --json --data "$data" | grep -q '"bench.test"' || mf domain add bench.test --data "$data"
+  # The load tools send to user@bench.test; only mailboxes that exist receive local mail.
+  dotnet "$MAILFLOW_DLL" mailbox list --json --data "$data" | grep -q '"user@bench.test"' || mf mailbox add user@bench.test --data "$data"
   if [ "$tls" != none ]; then
     mf cert import "$certs/$tls.pem" --key "$certs/$tls.key" --services SMTP --data "$data"
     mf connector receive set "BENCH\\Default Frontend BENCH" --TlsCertificateName "<I>CN=mail.bench.test<S>CN=mail.bench.test" --data "$data"

@@ -46,6 +46,7 @@ public static class MailFlowCli
         root.Subcommands.Add(CertificateCommand.Build(wrap));
         root.Subcommands.Add(ConnectorCommand.Build(wrap));
         root.Subcommands.Add(DomainCommand.Build(wrap));
+        root.Subcommands.Add(MailboxCommand.Build(wrap));
         root.Subcommands.Add(TrustCommand.Build(wrap));
         root.Subcommands.Add(UserCommand.Build(wrap));
         root.Subcommands.Add(ServeCommand.Build(wrap));

@@ -47,6 +47,7 @@ public sealed class LabWorld : IAsyncDisposable
         });
         Accept(Tenant, OnPremisesDomain, AcceptedDomainType.InternalRelay);
         Accept(Tenant, CloudRoutingDomain, AcceptedDomainType.Authoritative);
+        AddMailbox(Tenant, "admin@" + CloudRoutingDomain); // the cloud-bound scenarios' recipient
         using (var cloud = PublicCa.IssueServerCertificate(new ServerCertificateSpec("CN=" + CloudName) { DnsNames = [CloudName] }))
         {
             Install(Tenant, cloud);
@@ -54,6 +55,7 @@ public sealed class LabWorld : IAsyncDisposable
         }
 
         Accept(Server1, OnPremisesDomain, AcceptedDomainType.Authoritative);
+        AddMailbox(Server1, "user@" + OnPremisesDomain); // the on-premises scenarios' recipient
         TrustPublicCa(Tenant);
         TrustPublicCa(Server1);
         OnPremises.Add(Server1);
@@ -91,6 +93,7 @@ public sealed class LabWorld : IAsyncDisposable
     {
         var site = Add(LabSite.Create(Path.Combine(Directory, name), new ServerIdentity { Name = name, Fqdn = $"{name}.domain.com" }, address));
         Accept(site, OnPremisesDomain, AcceptedDomainType.Authoritative);
+        AddMailbox(site, "user@" + OnPremisesDomain);
         TrustPublicCa(site);
         OnPremises.Add(site);
         return site;
@@ -109,6 +112,9 @@ public sealed class LabWorld : IAsyncDisposable
         c.AcceptedDomains.RemoveAll(a => string.Equals(a.DomainName, domain, StringComparison.OrdinalIgnoreCase));
         c.AcceptedDomains.Add(new AcceptedDomain { Name = domain, DomainName = domain, DomainType = type, Default = c.AcceptedDomains.Count == 0 });
     });
+
+    /// <summary>New-Mailbox on a site: local delivery goes only to mailboxes that exist.</summary>
+    public static void AddMailbox(LabSite site, string address) => new Management.Recipients.MailboxCommands(site.Administration).New(address);
 
     public static void Configure(LabSite site, Action<MailFlowConfiguration> change) => site.Administration.Configuration.Update(change);
 

@@ -118,6 +118,40 @@ public sealed class ConfigurationStoreTests : IDisposable
     }
 
     [Fact]
+    public void A_file_with_the_old_RecipientFilter_Recipients_list_loads_them_as_mailboxes_and_is_saved_without_it()
+    {
+        // What a configuration.json written before mailboxes existed looks like: no Mailboxes, a Recipients list.
+        var text = File.ReadAllText(store.FilePath);
+        var mailboxes = text.IndexOf("  \"Mailboxes\": [],\n", StringComparison.Ordinal);
+        Assert.True(mailboxes >= 0, text);
+        text = text.Remove(mailboxes, "  \"Mailboxes\": [],\n".Length)
+            .Replace("\"RecipientValidationEnabled\": false", "\"RecipientValidationEnabled\": true,\n    \"Recipients\": [\"user@domain.com\", \"Bob@Domain.com\", \"user@DOMAIN.com\"]", StringComparison.Ordinal);
+        File.WriteAllText(store.FilePath, text);
+
+        var loaded = store.Load();
+        store.Save(loaded);
+        var saved = File.ReadAllText(store.FilePath);
+
+        Assert.Equal(["user@domain.com", "Bob@Domain.com"], loaded.Mailboxes.Select(m => m.PrimarySmtpAddress));
+        Assert.Equal(["user@domain.com", "Bob@Domain.com"], loaded.Mailboxes.Select(m => m.Name));
+        Assert.True(loaded.RecipientFilter.RecipientValidationEnabled);
+        Assert.Null(loaded.RecipientFilter.Recipients);
+        Assert.DoesNotContain("\"Recipients\"", saved, StringComparison.Ordinal);
+        Assert.Contains("\"PrimarySmtpAddress\": \"Bob@Domain.com\"", saved, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void An_old_Recipients_entry_that_cannot_be_a_mailbox_is_refused_naming_it()
+    {
+        var text = File.ReadAllText(store.FilePath).Replace("\"RecipientValidationEnabled\": false", "\"RecipientValidationEnabled\": true, \"Recipients\": [\"user@elsewhere.test\"]", StringComparison.Ordinal);
+        File.WriteAllText(store.FilePath, text);
+
+        var error = Assert.Throws<MailFlowException>(() => store.Load());
+
+        Assert.Contains("\"user@elsewhere.test\": elsewhere.test is not an accepted domain", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Any_valid_configuration_survives_save_and_load_unchanged()
     {
         var name = Gen.String[Gen.Char['A', 'Z'], 1, 12];

@@ -9,6 +9,22 @@ public sealed class ConfigurationValidatorTests
 {
     private static MailFlowConfiguration Base() => ExchangeDefaults.Create("SERVER1", "SERVER1.domain.com");
 
+    private static void AddMailbox(MailFlowConfiguration configuration, string address, string? name = null) =>
+        configuration.Mailboxes.Add(new Mailbox { Name = name ?? address, PrimarySmtpAddress = address });
+
+    [Fact]
+    public void Mailboxes_in_authoritative_domains_and_a_catch_all_naming_one_are_valid()
+    {
+        var configuration = Base();
+        configuration.AcceptedDomains.Add(new AcceptedDomain { Name = "subs", DomainName = "*.contoso.test" });
+        AddMailbox(configuration, "user@domain.com");
+        AddMailbox(configuration, "o'brien+tag@eu.contoso.test");
+        configuration.AcceptedDomains[0].CatchAllMailbox = "USER@domain.com";
+        configuration.AcceptedDomains[1].CatchAllMailbox = "postmaster@domain.com";
+
+        Assert.DoesNotContain(ConfigurationValidator.Validate(configuration), i => i.Severity == IssueSeverity.Error);
+    }
+
     public static TheoryData<string, Action<MailFlowConfiguration>, string> Violations => new()
     {
         { "$.ReceiveConnectors[0].AuthMechanism", c => c.ReceiveConnectors[0].AuthMechanism = AuthMechanisms.BasicAuth | AuthMechanisms.BasicAuthRequireTLS, "BasicAuthRequireTLS also requires BasicAuth and Tls" },
@@ -34,6 +50,18 @@ public sealed class ConfigurationValidatorTests
         { "$.Server.Name", c => c.Server.Name = "SERVER 1", "is not a server name" },
         { "$.SchemaVersion", c => c.SchemaVersion = 7, "not supported" },
         { "$.HostsOverride.hybrid.domain.com", c => c.HostsOverride["hybrid.domain.com"] = "localhost", "is not an IP address" },
+        { "$.Mailboxes[0].PrimarySmtpAddress", c => AddMailbox(c, "victim%relay-victim.invalid@domain.com"), "\"victim%relay-victim.invalid@domain.com\" is not a mailbox address: the local part contains '%'" },
+        { "$.Mailboxes[0].PrimarySmtpAddress", c => AddMailbox(c, "\"victim@relay-victim.invalid\"@domain.com"), "the local part contains '@' inside the local part" },
+        { "$.Mailboxes[0].PrimarySmtpAddress", c => AddMailbox(c, "\"john doe\"@domain.com"), "is not a dot-atom" },
+        { "$.Mailboxes[0].PrimarySmtpAddress", c => AddMailbox(c, "user@"), "\"user@\" is not a mailbox address" },
+        { "$.Mailboxes", c => { AddMailbox(c, "user@domain.com"); AddMailbox(c, "User@DOMAIN.com", "other"); }, "mailbox address \"user@domain.com\" appears 2 times" },
+        { "$.Mailboxes", c => { AddMailbox(c, "a@domain.com", "Same"); AddMailbox(c, "b@domain.com", "same"); }, "mailbox name \"Same\" appears 2 times" },
+        { "$.Mailboxes[0].PrimarySmtpAddress", c => AddMailbox(c, "user@elsewhere.test"), "elsewhere.test is not an accepted domain (accepted: domain.com)" },
+        { "$.Mailboxes[0].PrimarySmtpAddress", c => { c.AcceptedDomains.Add(new AcceptedDomain { Name = "relay", DomainName = "relay.test", DomainType = AcceptedDomainType.InternalRelay }); AddMailbox(c, "user@relay.test"); }, "accepted domain relay.test is InternalRelay; mailboxes exist only in Authoritative domains" },
+        { "$.Mailboxes[0].Name", c => AddMailbox(c, "user@domain.com", " "), "is empty" },
+        { "$.AcceptedDomains[0].CatchAllMailbox", c => c.AcceptedDomains[0].CatchAllMailbox = "nobody@domain.com", "\"nobody@domain.com\" is not an existing mailbox" },
+        { "$.AcceptedDomains[1].CatchAllMailbox", c => { AddMailbox(c, "user@domain.com"); c.AcceptedDomains.Add(new AcceptedDomain { Name = "relay", DomainName = "relay.test", DomainType = AcceptedDomainType.ExternalRelay, CatchAllMailbox = "user@domain.com" }); }, "relay.test is ExternalRelay: only an Authoritative domain delivers locally" },
+        { "$.RecipientFilter.Recipients", c => c.RecipientFilter.Recipients = ["user@domain.com"], "is replaced by Mailboxes" },
     };
 
     [Theory]

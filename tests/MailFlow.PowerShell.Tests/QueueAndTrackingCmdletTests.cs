@@ -23,6 +23,7 @@ public sealed class QueueAndTrackingCmdletTests : IDisposable
         {
             c.HostsOverride["unreachable.test"] = "127.0.0.1";
             c.SendConnectors.Add(new SendConnector { Name = "Dead end", AddressSpaces = ["unreachable.test"], DNSRoutingEnabled = false, SmartHosts = ["unreachable.test:1"] });
+            c.Mailboxes.Add(new Mailbox { Name = "User", PrimarySmtpAddress = "user@domain.com" });
         });
         var configuration = administration.Configuration.Load();
         var spool = new Spool(data.Queue);

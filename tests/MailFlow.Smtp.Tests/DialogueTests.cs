@@ -23,8 +23,8 @@ public sealed class DialogueTests
     [MemberData(nameof(Dialogues))]
     public async Task Dialogue(string name, SplitMode mode)
     {
-        await using var server = SmtpTestServer.Create();
         var script = await File.ReadAllTextAsync(Path.Combine(AppContext.BaseDirectory, "Dialogues", name + ".smtp"));
+        await using var server = SmtpTestServer.Create(DialogueRunner.ConfigurationOf(script));
 
         await DialogueRunner.RunAsync(server, script, mode);
     }

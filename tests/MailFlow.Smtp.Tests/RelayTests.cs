@@ -9,12 +9,13 @@ public sealed class RelayTests
 {
     [Theory]
     [InlineData("RL-01", "<u@victim.test>", "550 5.7.54 SMTP; Unable to relay recipient in non-accepted domain")]
-    [InlineData("RL-02", "<u%victim.test@domain.com>", "250 2.1.5 Recipient OK")] // a literal local part at our domain, never a route
-    [InlineData("RL-03", "<u!victim.test@domain.com>", "250 2.1.5 Recipient OK")]
-    [InlineData("RL-03", "<victim.test!u@domain.com>", "250 2.1.5 Recipient OK")]
+    [InlineData("RL-02", "<u%victim.test@domain.com>", "553 5.1.3 Recipient address rejected: '%' (percent-hack routing) is not accepted in an address of this server; send to the final address")] // never a route, and never a mailbox (decision 0019)
+    [InlineData("RL-03", "<u!victim.test@domain.com>", "553 5.1.3 Recipient address rejected: '!' (a UUCP bang path) is not accepted in an address of this server; send to the final address")]
+    [InlineData("RL-03", "<victim.test!u@domain.com>", "553 5.1.3 Recipient address rejected: '!' (a UUCP bang path) is not accepted in an address of this server; send to the final address")]
     [InlineData("RL-04", "<u@victim.test@domain.com>", "501 5.1.3 Invalid address")]
-    [InlineData("RL-05", "<\"u@victim.test\"@domain.com>", "250 2.1.5 Recipient OK")]
+    [InlineData("RL-05", "<\"u@victim.test\"@domain.com>", "553 5.1.3 Recipient address rejected: '@' inside the local part is not accepted in an address of this server; send to the final address")]
     [InlineData("RL-06", "<@domain.com:u@victim.test>", "550 5.7.54 SMTP; Unable to relay recipient in non-accepted domain")]
+    [InlineData("RL-06", "<@relay.example:u@domain.com>", "553 5.1.3 Recipient address rejected: a source route is not accepted in an address of this server; send to the final address")]
     [InlineData("RL-07", "<u@victim.test.>", "550 5.7.54 SMTP; Unable to relay recipient in non-accepted domain")]
     [InlineData("RL-07", "<u@VICTIM.TEST>", "550 5.7.54 SMTP; Unable to relay recipient in non-accepted domain")]
     [InlineData("RL-07", "<u@victim.test%domain.com>", "501 5.1.3 Invalid address")]
@@ -66,7 +67,7 @@ public sealed class RelayTests
     private static void OnlyUserExists(MailFlowConfiguration c)
     {
         c.RecipientFilter.RecipientValidationEnabled = true;
-        c.RecipientFilter.Recipients = ["user@domain.com"];
+        c.Mailboxes.Add(new Mailbox { Name = "User", PrimarySmtpAddress = "user@domain.com" });
     }
 
     [Fact]

@@ -20,6 +20,9 @@ public static class ChildServer
             c.ReceiveConnectors[0].Bindings = [$"127.0.0.1:{port}"];
             tune?.Invoke(c.ReceiveConnectors[0]);
         });
+
+        // The tests send to user@domain.com; local delivery goes only to mailboxes that exist.
+        new Management.Recipients.MailboxCommands(administration).New("user@domain.com", "User");
         return (data, port);
     }
 

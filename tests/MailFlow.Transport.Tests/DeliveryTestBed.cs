@@ -14,7 +14,9 @@ namespace MailFlow.Transport.Tests;
 
 /// <summary>
 /// One server's queue and delivery on real files under a temporary directory, on a fake clock:
-/// SERVER1 with the embedded default (accepted domain domain.com), plus whatever the test configures.
+/// SERVER1 with the embedded default (accepted domain domain.com), the mailboxes of the people the tests
+/// write to and from (<see cref="Mailboxes"/>: local delivery goes only to mailboxes that exist), plus
+/// whatever the test configures.
 /// </summary>
 public sealed class DeliveryTestBed : IAsyncDisposable
 {
@@ -23,7 +25,11 @@ public sealed class DeliveryTestBed : IAsyncDisposable
     public DeliveryTestBed(Action<MailFlowConfiguration> configure)
     {
         var administration = ServerAdministration.Open(new DataDirectory(Path.Combine(root, "data")), Clock, identity: new ServerIdentity { Name = "SERVER1", Fqdn = "SERVER1.domain.com" });
-        administration.Configuration.Update(configure);
+        administration.Configuration.Update(c =>
+        {
+            c.Mailboxes.AddRange(Mailboxes.Select(a => new Mailbox { Name = a, PrimarySmtpAddress = a }));
+            configure(c);
+        });
         Configuration = administration.Configuration.Load();
         Data = administration.Data;
         Spool = new Spool(Data.Queue);
@@ -34,6 +40,8 @@ public sealed class DeliveryTestBed : IAsyncDisposable
             new OutboundDelivery(Configuration, TrustAnchors.Empty, ReasonFormat.Brace, Clock), tracking, Clock);
         Administration = new QueueAdministration("SERVER1", Queue, new SenderNotifier(Spool, tracking, Configuration.Server.Fqdn), tracking, Clock);
     }
+
+    public static readonly string[] Mailboxes = ["user@domain.com", "alice@domain.com", "bob@domain.com", "carol@domain.com"];
 
     public FakeTimeProvider Clock { get; } = new(DateTimeOffset.UtcNow);
 

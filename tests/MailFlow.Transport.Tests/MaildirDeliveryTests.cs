@@ -12,7 +12,7 @@ public sealed class MaildirDeliveryTests : IDisposable
     {
         var delivery = new MaildirDelivery(root, "SERVER1.domain.com");
 
-        var path = delivery.Deliver("User@Domain.com", "sender@contoso.test", "Subject: hi\r\n\r\nbody\r\n"u8);
+        var path = delivery.Deliver("user@domain.com", "User@Domain.com", "sender@contoso.test", "Subject: hi\r\n\r\nbody\r\n"u8);
 
         var maildir = Path.Combine(root, "domain.com", "user", "Maildir");
         Assert.Equal(Path.Combine(maildir, "new"), Path.GetDirectoryName(path));
@@ -27,7 +27,7 @@ public sealed class MaildirDeliveryTests : IDisposable
     {
         var delivery = new MaildirDelivery(root, "SERVER1.domain.com");
 
-        var paths = Enumerable.Range(0, 200).Select(i => delivery.Deliver("user@domain.com", "", Encoding.ASCII.GetBytes($"n{i}"))).ToList();
+        var paths = Enumerable.Range(0, 200).Select(i => delivery.Deliver("user@domain.com", "user@domain.com", "", Encoding.ASCII.GetBytes($"n{i}"))).ToList();
 
         Assert.Equal(200, paths.Distinct().Count());
     }

@@ -39,6 +39,7 @@ public sealed class SeedDeliveryTests : IDisposable
         {
             c.ReceiveConnectors.RemoveAll(r => r.Name != "Default Frontend SERVER1");
             c.ReceiveConnectors[0].Bindings = [$"127.0.0.1:{port}"];
+            c.Mailboxes.Add(new Mailbox { Name = "User", PrimarySmtpAddress = "user@domain.com" });
         });
         using (var hybrid = ca.IssueServerCertificate(new ServerCertificateSpec("CN=hybrid.domain.com") { DnsNames = ["hybrid.domain.com"], Key = KeyAlgorithm.Rsa2048 }))
         {

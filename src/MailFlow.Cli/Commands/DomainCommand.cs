@@ -21,7 +21,7 @@ internal static class DomainCommand
             }
             else
             {
-                context.Output.WriteTable(["Name", "DomainName", "DomainType", "Default"], domains.Select(d => (IReadOnlyList<string>)[d.Name, d.DomainName, d.DomainType.ToString(), d.Default ? "True" : "False"]));
+                context.Output.WriteTable(["Name", "DomainName", "DomainType", "Default", "CatchAllMailbox"], domains.Select(d => (IReadOnlyList<string>)[d.Name, d.DomainName, d.DomainType.ToString(), d.Default ? "True" : "False", d.CatchAllMailbox ?? string.Empty]));
             }
 
             return MailFlowCli.Success;
@@ -39,10 +39,24 @@ internal static class DomainCommand
             return MailFlowCli.Success;
         }));
 
+        var setDomain = new Argument<string>("domain") { Description = "The accepted domain's Name or DomainName" };
+        var catchAll = new Option<string>("--CatchAllMailbox", "--catch-all-mailbox") { Description = "The mailbox that receives mail for unknown local parts, or $null for none", Required = true };
+        var set = new Command("set", "Set-AcceptedDomain -CatchAllMailbox") { setDomain, catchAll };
+        set.SetAction(wrap(context =>
+        {
+            var value = context.Parse.GetValue(catchAll);
+            var updated = new AcceptedDomainCommands(context.Administration).SetCatchAllMailbox(context.Parse.GetValue(setDomain)!, value is "$null" ? null : value);
+            context.Output.Out.WriteLine(updated.CatchAllMailbox is { } mailbox
+                ? $"Mail for unknown local parts of {updated.DomainName} now goes to {mailbox}."
+                : $"{updated.DomainName} has no catch-all: mail for unknown local parts is refused or bounced.");
+            return MailFlowCli.Success;
+        }));
+
         var remove = CommonCommands.Remove("Remove-AcceptedDomain", "domain", wrap, (context, domain) => new AcceptedDomainCommands(context.Administration).Remove(domain));
 
         command.Subcommands.Add(list);
         command.Subcommands.Add(add);
+        command.Subcommands.Add(set);
         command.Subcommands.Add(remove);
         return command;
     }

@@ -34,7 +34,12 @@ internal static class InitCommand
                 ?? throw new MailFlowException($"data directory {context.Data.Root} is already initialized ({administration.Configuration.FilePath})", MailFlowErrorKind.AlreadyExists);
             context.Output.Out.WriteLine($"Created {context.Data.Root} for server {created.Server.Name} ({created.Server.Fqdn}).");
             context.Output.Out.WriteLine($"Self-signed certificate {created.SelfSignedCertificate?.Thumbprint} (CN={created.Server.Name}) enabled for IMAP, POP, IIS, SMTP.");
-            ConnectorCommand.WriteListeners(context, administration.Configuration.Load());
+            var configuration = administration.Configuration.Load();
+            ConnectorCommand.WriteListeners(context, configuration);
+            if (MailboxCommand.Hint(configuration) is { } hint)
+            {
+                context.Output.Out.WriteLine(hint);
+            }
             return MailFlowCli.Success;
         }));
         return command;

@@ -43,6 +43,11 @@ internal static class ServeCommand
         output.WriteLine($"protocol logs: {receive.ReceiveProtocolLogDirectory}, {service.SendProtocolLogDirectory}");
         output.WriteLine($"message tracking: {receive.MessageTrackingLogDirectory}");
         output.WriteLine($"queue: {context.Data.Queue}; local mailboxes: {context.Data.Mailboxes}");
+        if (MailboxCommand.Hint(context.Administration.Configuration.Load()) is { } hint)
+        {
+            output.WriteLine(hint);
+        }
+
         output.WriteLine($"control: {Management.Control.ControlClient.SocketPath(context.Data)} (mailflow service status|restart; SIGHUP restarts)");
         output.WriteLine("ready");
         output.Flush();

@@ -26,6 +26,9 @@ public sealed class MailFlowConfiguration
 
     public RecipientFilterSettings RecipientFilter { get; set; } = new();
 
+    /// <summary>The local mailboxes (New-Mailbox). postmaster of each Authoritative domain exists without being listed.</summary>
+    public List<Mailbox> Mailboxes { get; set; } = [];
+
     public MetricsSettings Metrics { get; set; } = new();
 
     public ListenerSettings Listening { get; set; } = new();

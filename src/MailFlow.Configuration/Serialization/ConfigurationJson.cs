@@ -27,8 +27,12 @@ public static partial class ConfigurationJson
         JsonSerializer.Deserialize<MailFlowConfiguration>(Serialize(configuration), Options)!;
 
     /// <summary>Parses a document; a malformed one throws <see cref="JsonException"/> (see <see cref="Describe"/>).</summary>
-    public static MailFlowConfiguration Deserialize(ReadOnlySpan<byte> utf8) =>
-        JsonSerializer.Deserialize<MailFlowConfiguration>(utf8, Options) ?? throw new JsonException("the document is null");
+    public static MailFlowConfiguration Deserialize(ReadOnlySpan<byte> utf8)
+    {
+        var configuration = JsonSerializer.Deserialize<MailFlowConfiguration>(utf8, Options) ?? throw new JsonException("the document is null");
+        Recipients.LegacyRecipientMigration.Apply(configuration);
+        return configuration;
+    }
 
     /// <summary>Turns System.Text.Json's message into "at $.X (line n): what is wrong".</summary>
     public static string Describe(JsonException exception)

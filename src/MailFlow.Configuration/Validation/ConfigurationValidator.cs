@@ -3,6 +3,7 @@ using MailFlow.Certificates.Identity;
 using MailFlow.Certificates.Names;
 using MailFlow.Certificates.Validation;
 using MailFlow.Configuration.Model;
+using MailFlow.Configuration.Recipients;
 using MailFlow.Core.Net;
 
 namespace MailFlow.Configuration.Validation;
@@ -43,7 +44,8 @@ public static class ConfigurationValidator
         Unique(configuration.SendConnectors.Select(c => c.Name), "$.SendConnectors", "send connector", issues);
         ValidateTransport(configuration.Transport, issues);
         ValidateTls(configuration.Tls, issues);
-        ValidateRecipientFilter(configuration.RecipientFilter, issues);
+        ValidateRecipientFilter(configuration, issues);
+        ValidateMailboxes(configuration, issues);
         if (!IPEndPoint.TryParse(configuration.Metrics.PrometheusEndpoint, out var metrics) || metrics.Port == 0)
         {
             issues.Error("$.Metrics.PrometheusEndpoint", $"\"{configuration.Metrics.PrometheusEndpoint}\" is not ip:port");
@@ -349,21 +351,75 @@ public static class ConfigurationValidator
         Range(t.MessageTrackingLogMaxDirectorySize, t.MessageTrackingLogMaxFileSize, long.MaxValue, "$.Transport.MessageTrackingLogMaxDirectorySize", issues);
     }
 
-    private static void ValidateRecipientFilter(RecipientFilterSettings filter, Issues issues)
+    private static void ValidateRecipientFilter(MailFlowConfiguration configuration, Issues issues)
     {
-        for (var i = 0; i < filter.Recipients.Count; i++)
+        if (configuration.RecipientFilter.Recipients is not null)
         {
-            var address = filter.Recipients[i] ?? string.Empty;
-            var at = address.LastIndexOf('@');
-            if (at <= 0 || !DnsNames.TryNormalizeReference(address[(at + 1)..], out _, out _))
+            issues.Error("$.RecipientFilter.Recipients", "is replaced by Mailboxes (mailflow mailbox add / New-Mailbox); a configuration file that has it is converted when read");
+        }
+
+        if (configuration.RecipientFilter.RecipientValidationEnabled && configuration.Mailboxes.Count == 0
+            && !configuration.AcceptedDomains.Any(d => d.CatchAllMailbox is not null))
+        {
+            issues.Warning("$.Mailboxes", "RecipientValidationEnabled is $true but no mailbox exists, so only postmaster can receive mail");
+        }
+    }
+
+    /// <summary>
+    /// A mailbox has a valid address in an Authoritative accepted domain (only those are delivered
+    /// here, decision 0012), unique address and name; a catch-all names an existing mailbox.
+    /// </summary>
+    private static void ValidateMailboxes(MailFlowConfiguration configuration, Issues issues)
+    {
+        var resolver = new RecipientResolver(configuration);
+        var addresses = new List<string>();
+        for (var i = 0; i < configuration.Mailboxes.Count; i++)
+        {
+            var mailbox = configuration.Mailboxes[i];
+            var path = $"$.Mailboxes[{i}]";
+            if (string.IsNullOrWhiteSpace(mailbox.Name))
             {
-                issues.Error($"$.RecipientFilter.Recipients[{i}]", $"\"{address}\" is not an email address (local-part@domain)");
+                issues.Error(path + ".Name", "is empty");
+            }
+
+            if (!MailboxAddress.TryParse(mailbox.PrimarySmtpAddress, out var address, out var error))
+            {
+                issues.Error(path + ".PrimarySmtpAddress", $"\"{mailbox.PrimarySmtpAddress}\" is not a mailbox address: {error}");
+                continue;
+            }
+
+            addresses.Add(address);
+            var domain = address[(address.LastIndexOf('@') + 1)..];
+            switch (resolver.AcceptedDomainOf(domain))
+            {
+                case null:
+                    issues.Error(path + ".PrimarySmtpAddress", $"\"{mailbox.PrimarySmtpAddress}\": {domain} is not an accepted domain (accepted: {string.Join(", ", configuration.AcceptedDomains.Select(d => d.DomainName))})");
+                    break;
+                case { DomainType: not AcceptedDomainType.Authoritative } relay:
+                    issues.Error(path + ".PrimarySmtpAddress", $"\"{mailbox.PrimarySmtpAddress}\": accepted domain {relay.DomainName} is {relay.DomainType}; mailboxes exist only in Authoritative domains, mail for the others is relayed");
+                    break;
             }
         }
 
-        if (filter.RecipientValidationEnabled && filter.Recipients.Count == 0)
+        Unique(addresses, "$.Mailboxes", "mailbox address", issues);
+        Unique(configuration.Mailboxes.Select(m => m.Name), "$.Mailboxes", "mailbox name", issues);
+        for (var i = 0; i < configuration.AcceptedDomains.Count; i++)
         {
-            issues.Warning("$.RecipientFilter.Recipients", "RecipientValidationEnabled is $true but no recipient is listed, so only postmaster can receive mail");
+            var domain = configuration.AcceptedDomains[i];
+            if (domain.CatchAllMailbox is not { } catchAll)
+            {
+                continue;
+            }
+
+            var path = $"$.AcceptedDomains[{i}].CatchAllMailbox";
+            if (domain.DomainType != AcceptedDomainType.Authoritative)
+            {
+                issues.Error(path, $"{domain.DomainName} is {domain.DomainType}: only an Authoritative domain delivers locally, so only it can have a catch-all");
+            }
+            else if (resolver.Resolve(catchAll) is not { Match: MailboxMatch.Mailbox or MailboxMatch.Postmaster })
+            {
+                issues.Error(path, $"\"{catchAll}\" is not an existing mailbox (add it first with mailflow mailbox add / New-Mailbox)");
+            }
         }
     }
 

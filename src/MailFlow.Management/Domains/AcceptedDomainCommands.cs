@@ -3,7 +3,7 @@ using MailFlow.Core.Errors;
 
 namespace MailFlow.Management.Domains;
 
-/// <summary>Get-/New-/Remove-AcceptedDomain.</summary>
+/// <summary>Get-/New-/Set-/Remove-AcceptedDomain.</summary>
 public sealed class AcceptedDomainCommands
 {
     private readonly ServerAdministration administration;
@@ -42,16 +42,34 @@ public sealed class AcceptedDomainCommands
         return Find(saved, domainName)!;
     }
 
+    /// <summary>
+    /// Set-AcceptedDomain -CatchAllMailbox: the mailbox that receives mail for this domain's unknown
+    /// local parts, or null for none. The validator refuses a catch-all that is not an existing mailbox
+    /// or sits on a domain that is not Authoritative.
+    /// </summary>
+    public AcceptedDomain SetCatchAllMailbox(string identity, string? mailbox)
+    {
+        ArgumentNullException.ThrowIfNull(identity);
+        var saved = administration.Configuration.Update(configuration =>
+        {
+            var domain = Find(configuration, identity) ?? throw NotFound(configuration, identity);
+            domain.CatchAllMailbox = string.IsNullOrWhiteSpace(mailbox) ? null : mailbox.Trim();
+        });
+        return Find(saved, identity)!;
+    }
+
     /// <summary>Removes by Name or DomainName.</summary>
     public void Remove(string identity) =>
         administration.Configuration.Update(configuration =>
         {
-            var domain = Find(configuration, identity)
-                ?? throw new MailFlowException($"accepted domain \"{identity}\" was not found; known: {string.Join(", ", configuration.AcceptedDomains.Select(d => d.DomainName))}", MailFlowErrorKind.NotFound);
+            var domain = Find(configuration, identity) ?? throw NotFound(configuration, identity);
             configuration.AcceptedDomains.Remove(domain);
         });
 
     private static AcceptedDomain? Find(MailFlowConfiguration configuration, string identity) =>
         configuration.AcceptedDomains.FirstOrDefault(d =>
             string.Equals(d.Name, identity, StringComparison.OrdinalIgnoreCase) || string.Equals(d.DomainName, identity, StringComparison.OrdinalIgnoreCase));
+
+    private static MailFlowException NotFound(MailFlowConfiguration configuration, string identity) =>
+        new($"accepted domain \"{identity}\" was not found; known: {string.Join(", ", configuration.AcceptedDomains.Select(d => d.DomainName))}", MailFlowErrorKind.NotFound);
 }

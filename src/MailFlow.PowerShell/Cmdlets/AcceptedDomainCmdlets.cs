@@ -55,6 +55,29 @@ public sealed class NewAcceptedDomainCommand : MailFlowCmdlet
     }
 }
 
+/// <summary>Set-AcceptedDomain [-Identity] … -CatchAllMailbox address|$null.</summary>
+[Cmdlet(VerbsCommon.Set, "AcceptedDomain", SupportsShouldProcess = true)]
+public sealed class SetAcceptedDomainCommand : MailFlowCmdlet
+{
+    [Parameter(Mandatory = true, Position = 0, ValueFromPipelineByPropertyName = true)]
+    public string Identity { get; set; } = string.Empty;
+
+    [Parameter(Mandatory = true)]
+    [AllowNull]
+    [AllowEmptyString]
+    public string? CatchAllMailbox { get; set; }
+
+    protected override object? ErrorTarget => Identity;
+
+    protected override void Process()
+    {
+        if (ShouldProcess(Identity, "Set-AcceptedDomain"))
+        {
+            new AcceptedDomainCommands(Administration).SetCatchAllMailbox(Identity, CatchAllMailbox);
+        }
+    }
+}
+
 [Cmdlet(VerbsCommon.Remove, "AcceptedDomain", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium)]
 public sealed class RemoveAcceptedDomainCommand : MailFlowCmdlet
 {

@@ -5,6 +5,9 @@ namespace MailFlow.Smtp.Protocol;
 /// <summary>The parts of <c>MAIL FROM:&lt;path&gt; params</c> and <c>RCPT TO:&lt;path&gt; params</c>.</summary>
 public sealed record PathArgument(string Address, IReadOnlyDictionary<string, string?> Parameters)
 {
+    /// <summary>The path had an RFC 5321 source route (<c>&lt;@a,@b:user@c&gt;</c>), removed from <see cref="Address"/>.</summary>
+    public bool HadSourceRoute { get; init; }
+
     public string? Domain => Address.LastIndexOf('@') is var at and > 0 ? Address[(at + 1)..] : null;
 
     public string LocalPart => Address.LastIndexOf('@') is var at and > 0 ? Address[..at] : Address;
@@ -19,7 +22,7 @@ public enum PathError
 
 /// <summary>
 /// Parses the reverse and forward paths (RFC 5321 §4.1.2): angle brackets required, source routes
-/// (<c>&lt;@a,@b:user@c&gt;</c>) accepted and ignored (§C), quoted local parts kept literally, one
+/// (<c>&lt;@a,@b:user@c&gt;</c>) removed and flagged (§C), quoted local parts kept literally, one
 /// unquoted <c>@</c> only, parameters as <c>KEYWORD[=value]</c>.
 /// </summary>
 public static class PathParser
@@ -50,7 +53,8 @@ public static class PathParser
 
         var inner = rest[1..close].ToString();
         var parameters = rest[(close + 1)..].ToString();
-        if (inner.StartsWith('@'))
+        var sourceRoute = inner.StartsWith('@');
+        if (sourceRoute)
         {
             var colon = inner.IndexOf(':', StringComparison.Ordinal);
             if (colon < 0)
@@ -58,7 +62,9 @@ public static class PathParser
                 return PathError.Syntax;
             }
 
-            inner = inner[(colon + 1)..]; // the source route is ignored, per RFC 5321 Appendix C
+            // RFC 5321 §4.1.2 and Appendix C: a server SHOULD ignore the route. MAIL FROM does; RCPT
+            // refuses a route to an accepted domain (docs/decisions/0019).
+            inner = inner[(colon + 1)..];
         }
 
         if (inner.Length == 0)
@@ -83,7 +89,7 @@ public static class PathParser
             return PathError.Syntax;
         }
 
-        path = new PathArgument(inner, parsed);
+        path = new PathArgument(inner, parsed) { HadSourceRoute = sourceRoute };
         return PathError.None;
     }
 

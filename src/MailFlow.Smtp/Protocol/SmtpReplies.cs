@@ -37,7 +37,16 @@ public static class SmtpReplies
     public const string TooManyRecipients = "452 4.5.3 Too many recipients";
 
     /// <summary>Exchange's reply when recipient validation finds no such recipient.</summary>
-    public const string RecipientNotFound = "550 5.1.10 RESOLVER.ADR.RecipientNotFound; Recipient not found by SMTP address lookup";
+    public const string RecipientNotFound = Configuration.Recipients.RecipientResolver.RecipientNotFound;
+
+    /// <summary>
+    /// A recipient in an accepted domain whose address routes through another host: <paramref name="what"/>
+    /// names the syntax. 553 is RFC 5321's "mailbox name not allowed (e.g., mailbox syntax incorrect)",
+    /// 5.1.3 RFC 3463's "bad destination mailbox address syntax" (docs/decisions/0019).
+    /// </summary>
+    public static string RoutedRecipient(string what) =>
+        $"553 5.1.3 Recipient address rejected: {what} is not accepted in an address of this server; send to the final address";
+
     public const string MessageTooBig = "552 5.3.4 Message size exceeds fixed maximum message size";
     public const string LineTooLong = "500 5.5.2 Line too long";
     public const string BareLineEndingInCommand = "500 5.5.2 Bare CR or LF in command; only CRLF ends a line";

@@ -1,4 +1,3 @@
-using System.Collections.Frozen;
 using System.Collections.Concurrent;
 using System.Net;
 using System.Net.Security;
@@ -6,6 +5,7 @@ using System.Security.Cryptography.X509Certificates;
 using MailFlow.Certificates.Names;
 using MailFlow.Certificates.Selection;
 using MailFlow.Configuration.Model;
+using MailFlow.Configuration.Recipients;
 using MailFlow.Core.Net;
 using MailFlow.Logs;
 
@@ -30,9 +30,8 @@ public sealed class ReceiveConnectorRuntime
         Fqdn = configuration.EffectiveFqdn(connector);
         RemoteRanges = connector.RemoteIPRanges.Select(IPRange.Parse).ToList();
         Domains = new AcceptedDomainTable(configuration.AcceptedDomains);
-        ValidRecipients = configuration.RecipientFilter.RecipientValidationEnabled
-            ? configuration.RecipientFilter.Recipients.ToFrozenSet(StringComparer.OrdinalIgnoreCase)
-            : null;
+        RecipientValidationEnabled = configuration.RecipientFilter.RecipientValidationEnabled;
+        Recipients = new RecipientResolver(configuration);
         if (decision.Certificate is { } chosen)
         {
             var chain = new X509Certificate2Collection();
@@ -56,12 +55,15 @@ public sealed class ReceiveConnectorRuntime
 
     public AcceptedDomainTable Domains { get; }
 
-    /// <summary>The recipients of Authoritative domains that exist, or null when recipient validation is off.</summary>
-    public FrozenSet<string>? ValidRecipients { get; }
+    /// <summary>Set-RecipientFilterConfig -RecipientValidationEnabled: refuse recipients without a mailbox at RCPT.</summary>
+    public bool RecipientValidationEnabled { get; }
+
+    /// <summary>The mailboxes as they were at start, with postmaster and the catch-alls.</summary>
+    public RecipientResolver Recipients { get; }
 
     /// <summary>Whether RCPT TO may name <paramref name="address"/> in an Authoritative accepted domain.</summary>
-    public bool IsKnownLocalRecipient(string address, string localPart) =>
-        ValidRecipients is null || ValidRecipients.Contains(address) || localPart.Equals("postmaster", StringComparison.OrdinalIgnoreCase);
+    public bool IsKnownLocalRecipient(string address) =>
+        !RecipientValidationEnabled || Recipients.Resolve(address) is not null;
 
     /// <summary>Null when no certificate was eligible: STARTTLS is then not offered.</summary>
     public SslStreamCertificateContext? CertificateContext { get; }

@@ -3,6 +3,7 @@ using System.Buffers;
 using System.Globalization;
 using System.Text;
 using MailFlow.Configuration.Model;
+using MailFlow.Configuration.Recipients;
 using MailFlow.Logs;
 using MailFlow.Queue;
 using MailFlow.Smtp.Protocol;
@@ -136,7 +137,16 @@ internal sealed partial class SmtpSession
             return Reply(SmtpReplies.RelayDenied);
         }
 
-        if (domainType == AcceptedDomainType.Authoritative && !connector.IsKnownLocalRecipient(path.Address, path.LocalPart))
+        // An address of ours that names another host is refused, never interpreted or looked up: the
+        // percent hack, bang paths and quoted '@' were how relays were abused (security-and-reliability.md
+        // §3, RL-02..RL-06), and delivering them literally made a mailbox of any string (issue 14).
+        if (domainType is not null && (path.HadSourceRoute ? "a source route" : MailboxAddress.RoutingSyntax(path.LocalPart)) is { } routing)
+        {
+            log.Information(path.Address, "recipient address routes through another host: " + routing);
+            return Reply(SmtpReplies.RoutedRecipient(routing));
+        }
+
+        if (domainType == AcceptedDomainType.Authoritative && !connector.IsKnownLocalRecipient(path.Address))
         {
             return UnknownRecipient(path.Address);
         }

@@ -1,6 +1,7 @@
 using MailFlow.Core.Diagnostics;
 using System.Collections.Concurrent;
 using MailFlow.Configuration.Model;
+using MailFlow.Configuration.Recipients;
 using MailFlow.Logs;
 using MailFlow.Queue;
 using MailFlow.Transport.Routing;
@@ -24,6 +25,7 @@ public sealed class DeliveryAgent : IAsyncDisposable
     private readonly MaildirDelivery maildir;
     private readonly MessageTrackingLog tracking;
     private readonly RecipientRouter router;
+    private readonly RecipientResolver resolver;
     private readonly SenderNotifier notifier;
     private readonly TimeProvider time;
     private readonly CancellationTokenSource stopping = new();
@@ -42,6 +44,7 @@ public sealed class DeliveryAgent : IAsyncDisposable
         this.tracking = tracking ?? throw new ArgumentNullException(nameof(tracking));
         this.time = time ?? TimeProvider.System;
         router = new RecipientRouter(configuration);
+        resolver = new RecipientResolver(configuration);
         notifier = new SenderNotifier(spool, tracking, configuration.Server.Fqdn);
         limits = new DestinationLimits(configuration.Transport.MaxPerDomainOutboundConnections, new SemaphoreSlim(configuration.Transport.MaxOutboundConnections),
             outbound ?? throw new ArgumentNullException(nameof(outbound)), Settle, stopping.Token);
@@ -211,16 +214,7 @@ public sealed class DeliveryAgent : IAsyncDisposable
             switch (route.Kind)
             {
                 case RouteKind.Local:
-                    foreach (var recipient in recipients)
-                    {
-                        maildir.Deliver(recipient, attempt.Message.Envelope.MailFrom, attempt.Message.Content.Span);
-                    }
-
-                    var delivered = new FinalEvent(time.GetUtcNow(), "DELIVER", "STOREDRIVER", "250 2.0.0 delivered to Maildir");
-                    Record(queued.Id, [.. recipients.Select(r => new RecipientRecord(r, RecipientState.Delivered, "250 2.0.0 delivered to Maildir", Event: delivered))]);
-
-                    Track("DELIVER", "STOREDRIVER", attempt.Message, recipients, "250 2.0.0 delivered to Maildir", null, null);
-                    TransportMetrics.RecipientsDelivered(recipients.Count, "maildir");
+                    DeliverLocally(attempt, recipients);
                     break;
 
                 case RouteKind.SendConnector:
@@ -243,6 +237,48 @@ public sealed class DeliveryAgent : IAsyncDisposable
         }
 
         return attempt;
+    }
+
+    /// <summary>
+    /// Delivers each recipient of an Authoritative domain into the Maildir of the mailbox it resolves to.
+    /// One that resolves to none (accepted at RCPT because recipient validation is off) fails for good
+    /// with Exchange's RecipientNotFound and an NDR, as Exchange does when it accepts and then cannot
+    /// resolve: no folder is ever made from a recipient string.
+    /// </summary>
+    private void DeliverLocally(MessageAttempt attempt, List<string> recipients)
+    {
+        var delivered = new List<string>();
+        var unknown = new List<string>();
+        foreach (var recipient in recipients)
+        {
+            if (resolver.Resolve(recipient) is { } mailbox)
+            {
+                maildir.Deliver(mailbox.Address, recipient, attempt.Message.Envelope.MailFrom, attempt.Message.Content.Span);
+                delivered.Add(recipient);
+            }
+            else
+            {
+                unknown.Add(recipient);
+            }
+        }
+
+        if (delivered.Count > 0)
+        {
+            var deliveredEvent = new FinalEvent(time.GetUtcNow(), "DELIVER", "STOREDRIVER", "250 2.0.0 delivered to Maildir");
+            Record(attempt.Queued.Id, [.. delivered.Select(r => new RecipientRecord(r, RecipientState.Delivered, "250 2.0.0 delivered to Maildir", Event: deliveredEvent))]);
+            Track("DELIVER", "STOREDRIVER", attempt.Message, delivered, "250 2.0.0 delivered to Maildir", null, null);
+            TransportMetrics.RecipientsDelivered(delivered.Count, "maildir");
+        }
+
+        if (unknown.Count > 0)
+        {
+            const string notFound = RecipientResolver.RecipientNotFound;
+            var failedEvent = new FinalEvent(time.GetUtcNow(), "FAIL", "RESOLVER", notFound);
+            Record(attempt.Queued.Id, [.. unknown.Select(r => new RecipientRecord(r, RecipientState.Failed, notFound, Event: failedEvent))]);
+            attempt.Failed.AddRange(unknown.Select(r => new FailedRecipient(r, notFound)));
+            Track("FAIL", "RESOLVER", attempt.Message, unknown, notFound, null, null);
+            TransportMetrics.RecipientsFailed(unknown.Count, notFound);
+        }
     }
 
     /// <summary>Writes every recipient's outcome of one send at once, and its tracking events.</summary>

@@ -27,33 +27,43 @@ public sealed class MaildirDelivery
         this.time = time ?? TimeProvider.System;
     }
 
-    /// <summary>The Maildir of a recipient; the local part is folded to lower case and made safe as one path segment.</summary>
-    public string MaildirOf(string recipient)
+    /// <summary>The Maildir of a mailbox address; the local part is folded to lower case and made safe as one path segment.</summary>
+    public string MaildirOf(string mailbox)
     {
-        ArgumentNullException.ThrowIfNull(recipient);
-        var at = recipient.LastIndexOf('@');
-        if (at <= 0 || at == recipient.Length - 1)
+        ArgumentNullException.ThrowIfNull(mailbox);
+        var at = mailbox.LastIndexOf('@');
+        if (at <= 0 || at == mailbox.Length - 1)
         {
-            throw new MailFlowException($"\"{recipient}\" has no local part and domain", MailFlowErrorKind.InvalidArgument);
+            throw new MailFlowException($"\"{mailbox}\" has no local part and domain", MailFlowErrorKind.InvalidArgument);
         }
 
-        var domain = Segment(recipient[(at + 1)..].TrimEnd('.'));
-        var local = Segment(recipient[..at].Trim('"'));
+        var domain = Segment(mailbox[(at + 1)..].TrimEnd('.'));
+        var local = Segment(mailbox[..at].Trim('"'));
         return Path.Combine(mailboxesRoot, domain, local, "Maildir");
     }
 
-    /// <summary>
-    /// Delivers <paramref name="content"/> with <c>Return-Path</c> and <c>Delivered-To</c> in front (RFC 5321
-    /// §4.4: the final delivery adds Return-Path). Returns the path of the file in <c>new/</c>.
-    /// </summary>
-    public string Deliver(string recipient, string returnPath, ReadOnlySpan<byte> content)
+    /// <summary>Creates the Maildir of a configured mailbox (New-Mailbox does this; delivery does it for postmaster and older mailboxes). Returns its path.</summary>
+    public string Create(string mailbox)
     {
-        var maildir = MaildirOf(recipient);
+        var maildir = MaildirOf(mailbox);
         foreach (var folder in new[] { "tmp", "new", "cur" })
         {
             DurableFile.EnsurePrivateDirectory(Path.Combine(maildir, folder));
         }
 
+        return maildir;
+    }
+
+    /// <summary>
+    /// Delivers <paramref name="content"/> for <paramref name="recipient"/> into the Maildir of
+    /// <paramref name="mailbox"/>, a resolved mailbox address (never a recipient string taken as one), with
+    /// <c>Return-Path</c> and <c>Delivered-To</c> in front (RFC 5321 §4.4: the final delivery adds
+    /// Return-Path). Returns the path of the file in <c>new/</c>.
+    /// </summary>
+    public string Deliver(string mailbox, string recipient, string returnPath, ReadOnlySpan<byte> content)
+    {
+        ArgumentNullException.ThrowIfNull(recipient);
+        var maildir = Create(mailbox);
         var now = time.GetUtcNow();
         var unique = string.Create(CultureInfo.InvariantCulture,
             $"{now.ToUnixTimeSeconds()}.M{now.Millisecond * 1000}P{Environment.ProcessId}Q{Interlocked.Increment(ref counter)}.{hostname}");

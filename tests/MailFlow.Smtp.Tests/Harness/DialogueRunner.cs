@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text;
 using System.Text.RegularExpressions;
+using MailFlow.Configuration.Model;
 
 namespace MailFlow.Smtp.Tests.Harness;
 
@@ -13,6 +14,7 @@ namespace MailFlow.Smtp.Tests.Harness;
 /// <item><c>tls</c> the client does the TLS handshake; <c>spooled N</c> N messages were accepted</item>
 /// <item><c>spooled-contains text</c>, <c>log-contains text</c>, <c>log-lacks text</c> about the last message and the protocol log</item>
 /// <item>directives: <c>@connector Name</c>, <c>@remote ip</c>, <c>@modes all,line,byte</c>; <c>#</c> comments</item>
+/// <item>configuration directives: <c>@mailbox address</c>, <c>@recipient-validation</c>, <c>@catch-all domain mailbox</c></item>
 /// </list>
 /// Consecutive client lines are sent together, cut as the split mode says, before the next expectation.
 /// </summary>
@@ -31,6 +33,27 @@ public static partial class DialogueRunner
                 _ => throw new FormatException($"unknown mode {m}"),
             }).ToArray();
     }
+
+    /// <summary>The configuration the script's <c>@mailbox</c>, <c>@recipient-validation</c> and <c>@catch-all</c> lines ask for.</summary>
+    public static Action<MailFlowConfiguration> ConfigurationOf(string script) => configuration =>
+    {
+        foreach (var line in script.Replace("\r\n", "\n", StringComparison.Ordinal).Split('\n').Select(l => l.Trim()))
+        {
+            var words = line.Split(' ', StringSplitOptions.RemoveEmptyEntries);
+            switch (words.FirstOrDefault())
+            {
+                case "@mailbox":
+                    configuration.Mailboxes.Add(new Mailbox { Name = words[1], PrimarySmtpAddress = words[1] });
+                    break;
+                case "@recipient-validation":
+                    configuration.RecipientFilter.RecipientValidationEnabled = true;
+                    break;
+                case "@catch-all":
+                    configuration.AcceptedDomains.Single(d => d.DomainName == words[1]).CatchAllMailbox = words[2];
+                    break;
+            }
+        }
+    };
 
     public static async Task RunAsync(SmtpTestServer server, string script, SplitMode mode)
     {
