@@ -281,14 +281,12 @@ internal sealed partial class SmtpSession
         /// <summary>Set once the transfer cannot succeed; every further chunk is read, discarded and answered with it.</summary>
         public string? FailureReply { get; set; }
 
-        public bool PreviousWasCr { get; set; }
+        public BdatLineEndings LineEndings { get; } = new();
     }
 
     private Next Bdat(string argument)
     {
-        var parts = argument.Split(' ', StringSplitOptions.RemoveEmptyEntries);
-        if (parts.Length is < 1 or > 2 || !long.TryParse(parts[0], NumberStyles.None, CultureInfo.InvariantCulture, out var size)
-            || (parts.Length == 2 && !parts[1].Equals("LAST", StringComparison.OrdinalIgnoreCase)))
+        if (!BdatCommand.TryParse(argument, out var size, out var last))
         {
             // Without a chunk length the byte stream cannot be followed any more.
             Reply(SmtpReplies.SyntaxError);
@@ -303,7 +301,7 @@ internal sealed partial class SmtpSession
         }
 
         bdat.Remaining = size;
-        bdat.Last = parts.Length == 2;
+        bdat.Last = last;
         return Next.ReceiveChunk;
     }
 
@@ -328,7 +326,7 @@ internal sealed partial class SmtpSession
                     continue;
                 }
 
-                if (!binary && !LineEndingsValid(segment.Span, transfer))
+                if (!binary && !transfer.LineEndings.Accept(segment.Span))
                 {
                     reader.AdvanceTo(take.End);
                     return RefuseBadContent();
@@ -372,7 +370,7 @@ internal sealed partial class SmtpSession
             return true;
         }
 
-        if (!binary && transfer.PreviousWasCr)
+        if (!binary && transfer.LineEndings.PendingCr)
         {
             return RefuseBadContent();
         }
@@ -392,33 +390,6 @@ internal sealed partial class SmtpSession
         Reply(SmtpReplies.BareLineEndingInData);
         ResetTransaction();
         return false;
-    }
-
-    /// <summary>BDAT content follows the DATA rule for CR, LF and NUL (security-and-reliability.md SM-19), across chunk boundaries.</summary>
-    private static bool LineEndingsValid(ReadOnlySpan<byte> span, BdatTransfer transfer)
-    {
-        foreach (var b in span)
-        {
-            if (transfer.PreviousWasCr)
-            {
-                if (b != (byte)'\n')
-                {
-                    return false;
-                }
-
-                transfer.PreviousWasCr = false;
-                continue;
-            }
-
-            if (b is (byte)'\n' or 0)
-            {
-                return false;
-            }
-
-            transfer.PreviousWasCr = b == (byte)'\r';
-        }
-
-        return true;
     }
 
     private MessageAcceptance BeginAcceptance()
