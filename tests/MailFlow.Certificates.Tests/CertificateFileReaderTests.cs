@@ -1,4 +1,6 @@
 using System.Formats.Asn1;
+using System.Text;
+using CsCheck;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using MailFlow.Certificates.Store;
@@ -46,6 +48,23 @@ public sealed class CertificateFileReaderTests : IDisposable
 
         Assert.True(imported.Leaf.HasPrivateKey);
         imported.Leaf.Dispose();
+    }
+
+    /// <summary>Random bytes, and random text between PEM markers, as a PEM or PFX file: a MailFlowException naming the file, nothing else.</summary>
+    [Fact]
+    public void Damaged_certificate_files_are_refused_with_a_MailFlowException_naming_the_file()
+    {
+        var file = Path.Combine(root, "damaged");
+        var pem = Gen.Select(Gen.OneOf<string>("CERTIFICATE", "PRIVATE KEY", "ENCRYPTED PRIVATE KEY"), Gen.String[Gen.Char["ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/=\n"], 0, 300])
+            .Select((label, body) => $"-----BEGIN {label}-----\n{body}\n-----END {label}-----\n");
+        Gen.Select(Gen.OneOf(Gen.Byte.Array[0, 400], pem.Select(Encoding.ASCII.GetBytes)), Gen.Bool).Sample((bytes, asPfx) =>
+        {
+            File.WriteAllBytes(file, bytes);
+            var error = Assert.Throws<MailFlowException>(() => asPfx
+                ? CertificateFileReader.ReadPkcs12(file, "fuzz")
+                : CertificateFileReader.ReadPem(file, keyFile: null, keyPassword: "fuzz", allowWithoutPrivateKey: false));
+            Assert.Contains(file, error.Message, StringComparison.Ordinal);
+        }, iter: 300, threads: 1);
     }
 
     /// <summary>A PBES2 / PBKDF2 / AES-128-CBC EncryptedPrivateKeyInfo (RFC 8018) whose ciphertext is noise.</summary>
