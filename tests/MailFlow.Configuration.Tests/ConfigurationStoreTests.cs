@@ -105,6 +105,12 @@ public sealed class ConfigurationStoreTests : IDisposable
     [InlineData("\"MaxRecipientsPerMessage\": 200", "\"MaxRecipientsPerMessage\": \"lots\"", "at $.ReceiveConnectors[0].MaxRecipientsPerMessage")]
     [InlineData("\"MaxRecipientsPerMessage\": 200", "\"MaxRecipientsPerMessage\": 200, \"Colour\": \"blue\"", "Colour")]
     [InlineData("\"MaxRecipientsPerMessage\": 200", "\"MaxRecipientsPerMessage\": 0", "$.ReceiveConnectors[0].MaxRecipientsPerMessage: 0 is out of range")]
+    // Found writing the fuzz/ config target: a null list entry passed deserialisation and the validator threw NullReferenceException.
+    [InlineData("\"AcceptedDomains\": [", "\"AcceptedDomains\": [null, ", "at $.AcceptedDomains[0]: null is not allowed here")]
+    [InlineData("\"ReceiveConnectors\": [", "\"ReceiveConnectors\": [null, ", "at $.ReceiveConnectors[0]: null is not allowed here")]
+    [InlineData("\"SendConnectors\": []", "\"SendConnectors\": [null]", "at $.SendConnectors[0]: null is not allowed here")]
+    [InlineData("\"Bindings\": [", "\"Bindings\": [null, ", "at $.ReceiveConnectors[0].Bindings[0]: null is not allowed here")]
+    [InlineData("\"HostsOverride\": {}", "\"HostsOverride\": {\"smtp.contoso.test\": null}", "at $.HostsOverride.smtp.contoso.test: null is not allowed here")]
     public void Bad_values_name_the_path_and_what_is_wrong(string find, string replace, string expected)
     {
         var text = File.ReadAllText(store.FilePath);

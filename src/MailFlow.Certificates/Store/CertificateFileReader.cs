@@ -1,3 +1,4 @@
+using System.Formats.Asn1;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using MailFlow.Core.Errors;
@@ -13,6 +14,16 @@ public sealed record ImportedCertificate(X509Certificate2 Leaf, IReadOnlyList<X5
 /// </summary>
 public static class CertificateFileReader
 {
+    /// <summary>
+    /// The most key-derivation iterations an encrypted PEM key may ask for: .NET's own limit for one
+    /// derivation in a PFX. The count is the file's to choose and decrypting costs time in proportion
+    /// (about two seconds a million here), so a key asking for more is refused before any work is done.
+    /// </summary>
+    public static long MaxKeyDerivationIterations { get; } = Pkcs12LoaderLimits.Defaults.IndividualKdfIterationLimit ?? 300_000;
+
+    private const string Pbes2 = "1.2.840.113549.1.5.13";
+    private const string Pbkdf2 = "1.2.840.113549.1.5.12";
+
     public static ImportedCertificate ReadPkcs12(string file, string? password)
     {
         var bytes = ReadBytes(file);
@@ -127,6 +138,11 @@ public static class CertificateFileReader
             throw Invalid(file, "holds an encrypted private key; give its password");
         }
 
+        if (hasEncrypted && LargestIterationCount(text) is { } iterations && iterations > MaxKeyDerivationIterations)
+        {
+            throw Invalid(file, $"holds an encrypted private key whose key derivation asks for {iterations} iterations (at most {MaxKeyDerivationIterations} are accepted); export the key again with fewer");
+        }
+
         foreach (var create in new Func<AsymmetricAlgorithm>[] { RSA.Create, ECDsa.Create })
         {
             var key = create();
@@ -152,6 +168,55 @@ public static class CertificateFileReader
         throw Invalid(file, hasEncrypted
             ? "holds an encrypted private key that cannot be decrypted with the password given (or is not RSA/ECDSA)"
             : "holds a private key that is damaged or neither RSA nor ECDSA");
+    }
+
+    /// <summary>The largest iteration count of the ENCRYPTED PRIVATE KEY blocks; a block that cannot be read counts as none (the import reports it).</summary>
+    private static long? LargestIterationCount(string text)
+    {
+        long? largest = null;
+        var rest = text.AsSpan();
+        while (PemEncoding.TryFind(rest, out var fields))
+        {
+            if (rest[fields.Label].SequenceEqual("ENCRYPTED PRIVATE KEY") && IterationCount(Convert.FromBase64String(rest[fields.Base64Data].ToString())) is { } count)
+            {
+                largest = Math.Max(largest ?? 0, count);
+            }
+
+            rest = rest[fields.Location.End..];
+        }
+
+        return largest;
+    }
+
+    /// <summary>
+    /// PKCS#8 EncryptedPrivateKeyInfo (RFC 5958): PBES2 keeps the count in its PBKDF2 parameters,
+    /// PBES1 and the PKCS#12 schemes next to the salt. A count too large for a long is "too many".
+    /// </summary>
+    private static long? IterationCount(byte[] der)
+    {
+        try
+        {
+            var algorithm = new AsnReader(der, AsnEncodingRules.BER).ReadSequence().ReadSequence();
+            var scheme = algorithm.ReadObjectIdentifier();
+            var parameters = algorithm.ReadSequence();
+            if (scheme == Pbes2)
+            {
+                var derivation = parameters.ReadSequence();
+                if (derivation.ReadObjectIdentifier() != Pbkdf2)
+                {
+                    return null;
+                }
+
+                parameters = derivation.ReadSequence();
+            }
+
+            parameters.ReadEncodedValue(); // the salt
+            return parameters.TryReadInt64(out var count) ? count : long.MaxValue;
+        }
+        catch (AsnContentException)
+        {
+            return null;
+        }
     }
 
     private static X509Certificate2? TryAttach(X509Certificate2 certificate, AsymmetricAlgorithm key)

@@ -1,5 +1,7 @@
+using System.Collections;
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using System.Text.Json.Serialization.Metadata;
 using System.Text.RegularExpressions;
 using MailFlow.Configuration.Model;
 
@@ -30,8 +32,56 @@ public static partial class ConfigurationJson
     public static MailFlowConfiguration Deserialize(ReadOnlySpan<byte> utf8)
     {
         var configuration = JsonSerializer.Deserialize<MailFlowConfiguration>(utf8, Options) ?? throw new JsonException("the document is null");
+        RefuseNullEntries(configuration, Options.GetTypeInfo(typeof(MailFlowConfiguration)), "$");
         Recipients.LegacyRecipientMigration.Apply(configuration);
         return configuration;
+    }
+
+    /// <summary>
+    /// RespectNullableAnnotations covers the model's properties but not the entries of its lists and
+    /// dictionaries, so <c>"ReceiveConnectors": [null]</c> would arrive as a null connector and fail far
+    /// from the file. No list or dictionary in the model holds nulls: one that does is a bad document.
+    /// </summary>
+    private static void RefuseNullEntries(object node, JsonTypeInfo info, string path)
+    {
+        switch (info.Kind)
+        {
+            case JsonTypeInfoKind.Object:
+                foreach (var property in info.Properties)
+                {
+                    if (property.Get?.Invoke(node) is { } value)
+                    {
+                        RefuseNullEntries(value, Options.GetTypeInfo(property.PropertyType), $"{path}.{property.Name}");
+                    }
+                }
+
+                break;
+            case JsonTypeInfoKind.Enumerable:
+                var index = 0;
+                foreach (var entry in (IEnumerable)node)
+                {
+                    Entry(entry, $"{path}[{index++}]");
+                }
+
+                break;
+            case JsonTypeInfoKind.Dictionary:
+                foreach (DictionaryEntry entry in (IDictionary)node)
+                {
+                    Entry(entry.Value, $"{path}.{entry.Key}");
+                }
+
+                break;
+        }
+
+        static void Entry(object? entry, string path)
+        {
+            if (entry is null)
+            {
+                throw new JsonException("null is not allowed here: an entry must be a value", path, lineNumber: null, bytePositionInLine: null);
+            }
+
+            RefuseNullEntries(entry, Options.GetTypeInfo(entry.GetType()), path);
+        }
     }
 
     /// <summary>Turns System.Text.Json's message into "at $.X (line n): what is wrong".</summary>

@@ -190,14 +190,20 @@ public static class ProtocolLogSessions
         var serial = parts[firstDate - 2];
         var names = firstDate + 2 < parts.Length ? parts[firstDate + 2].Split(';', StringSplitOptions.RemoveEmptyEntries) : [];
         var dns = string.Join(' ', parts[..(firstDate - 2)]);
-        var issuerAt = dns.IndexOf(" CN=", 1, StringComparison.Ordinal);
+        // A record with nothing before the serial and thumbprint (damaged, or hand-edited) has no subject.
+        var issuerAt = dns.Length > 1 ? dns.IndexOf(" CN=", 1, StringComparison.Ordinal) : -1;
         return issuerAt > 0
             ? new LoggedCertificate(dns[..issuerAt], dns[(issuerAt + 1)..], serial, thumbprint, names, source)
-            : new LoggedCertificate(dns, null, serial, thumbprint, names, source);
+            : new LoggedCertificate(dns.Length > 0 ? dns : null, null, serial, thumbprint, names, source);
     }
 
     private static bool OffersStartTls(string reply)
     {
+        if (reply.Length <= 4)
+        {
+            return false; // "250" alone: no keywords after the code
+        }
+
         foreach (var keyword in reply.AsSpan(4).Split(' '))
         {
             if (reply.AsSpan(4)[keyword].Trim().Equals("STARTTLS", StringComparison.OrdinalIgnoreCase))

@@ -87,22 +87,20 @@ internal sealed partial class SmtpSession
 
     private Next ReceivePlain(string base64)
     {
-        var decoded = Decode(base64);
-        var fields = decoded?.Split('\0');
-        if (fields is not { Length: 3 } || fields[1].Length == 0)
+        if (SaslDecoder.DecodePlain(base64) is not { } credentials)
         {
             auth = null;
             return ProtocolError(SmtpReplies.AuthBadEncoding);
         }
 
-        auth!.User = fields[1];
-        auth.Password = fields[2];
+        auth!.User = credentials.User;
+        auth.Password = credentials.Password;
         return Next.VerifyCredentials;
     }
 
     private Next ContinueLogin(string base64)
     {
-        var decoded = Decode(base64);
+        var decoded = SaslDecoder.DecodeText(base64);
         if (decoded is null)
         {
             auth = null;
@@ -144,18 +142,6 @@ internal sealed partial class SmtpSession
         }
 
         return true;
-    }
-
-    private static string? Decode(string base64)
-    {
-        try
-        {
-            return Encoding.UTF8.GetString(Convert.FromBase64String(base64.Trim()));
-        }
-        catch (FormatException)
-        {
-            return null;
-        }
     }
 
     private static string Redact(SmtpCommand command)

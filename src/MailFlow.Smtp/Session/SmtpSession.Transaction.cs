@@ -296,7 +296,7 @@ internal sealed partial class SmtpSession
         /// <summary>Set once the chunk cannot succeed; the rest of it is read, discarded and answered with this.</summary>
         public string? FailureReply { get; private set; } = failureReply;
 
-        public bool PreviousWasCr { get; set; }
+        public BdatLineEndings LineEndings { get; } = new();
 
         /// <summary>Gives the staging file up at once (a 36 MB file must not wait for the session's end) and discards the rest.</summary>
         public void Fail(string reply)
@@ -309,9 +309,7 @@ internal sealed partial class SmtpSession
 
     private Next Bdat(string argument)
     {
-        var parts = argument.Split(' ', StringSplitOptions.RemoveEmptyEntries);
-        if (parts.Length is < 1 or > 2 || !long.TryParse(parts[0], NumberStyles.None, CultureInfo.InvariantCulture, out var size)
-            || (parts.Length == 2 && !parts[1].Equals("LAST", StringComparison.OrdinalIgnoreCase)))
+        if (!BdatCommand.TryParse(argument, out var size, out var last))
         {
             // Without a chunk length the byte stream cannot be followed any more.
             Reply(SmtpReplies.SyntaxError);
@@ -322,7 +320,7 @@ internal sealed partial class SmtpSession
             ? new BdatTransfer(null, envelope is null ? SmtpReplies.NeedMail : SmtpReplies.NeedRcpt)
             : new BdatTransfer(BeginAcceptance());
         bdat.Remaining = size;
-        bdat.Last = parts.Length == 2;
+        bdat.Last = last;
         return Next.ReceiveChunk;
     }
 
@@ -347,7 +345,7 @@ internal sealed partial class SmtpSession
                     break;
                 }
 
-                if (!binary && !LineEndingsValid(segment.Span, transfer))
+                if (!binary && !transfer.LineEndings.Accept(segment.Span))
                 {
                     reader.AdvanceTo(take.End);
                     return RefuseBadContent();
@@ -383,7 +381,7 @@ internal sealed partial class SmtpSession
             return true;
         }
 
-        if (!binary && transfer.PreviousWasCr)
+        if (!binary && transfer.LineEndings.PendingCr)
         {
             return RefuseBadContent();
         }
@@ -403,33 +401,6 @@ internal sealed partial class SmtpSession
         Reply(SmtpReplies.BareLineEndingInData);
         ResetTransaction();
         return false;
-    }
-
-    /// <summary>BDAT content follows the DATA rule for CR, LF and NUL (security-and-reliability.md SM-19), across chunk boundaries.</summary>
-    private static bool LineEndingsValid(ReadOnlySpan<byte> span, BdatTransfer transfer)
-    {
-        foreach (var b in span)
-        {
-            if (transfer.PreviousWasCr)
-            {
-                if (b != (byte)'\n')
-                {
-                    return false;
-                }
-
-                transfer.PreviousWasCr = false;
-                continue;
-            }
-
-            if (b is (byte)'\n' or 0)
-            {
-                return false;
-            }
-
-            transfer.PreviousWasCr = b == (byte)'\r';
-        }
-
-        return true;
     }
 
     private MessageAcceptance BeginAcceptance()
