@@ -53,7 +53,7 @@ public sealed record TrackingEvent
 /// <summary>
 /// The MSGTRK log in Exchange 2016/2019 layout. With <c>journal</c> on, every event written is also
 /// remembered until <see cref="ConfirmAsync"/> hands it back as known to be on disk, so the queue can
-/// record which events no longer need reconciling after a crash (docs/decisions/0019).
+/// record which events no longer need reconciling after a crash (docs/decisions/0020).
 /// </summary>
 public sealed class MessageTrackingLog
 {

@@ -137,7 +137,7 @@ public sealed class QueueDatabase : IDisposable
         AddColumnIfMissing("messages", "delay_notified", "INTEGER NOT NULL DEFAULT 0");
         AddColumnIfMissing("recipients", "next_hop", "TEXT");
 
-        // Tracking confirmation (docs/decisions/0019). The default 1 marks rows of a database written
+        // Tracking confirmation (docs/decisions/0020). The default 1 marks rows of a database written
         // before these columns existed as confirmed: their events were logged by the version that
         // wrote them, and nothing is left to rebuild them from. New rows are written with 0.
         AddColumnIfMissing("messages", "facts", "TEXT");

@@ -2,7 +2,7 @@ using Microsoft.Extensions.Time.Testing;
 
 namespace MailFlow.Logs.Tests;
 
-/// <summary>The journal behind tracking confirmation (docs/decisions/0019): what ConfirmAsync hands back is in the file.</summary>
+/// <summary>The journal behind tracking confirmation (docs/decisions/0020): what ConfirmAsync hands back is in the file.</summary>
 public sealed class MessageTrackingJournalTests : IDisposable
 {
     private readonly string directory = Path.Combine(Path.GetTempPath(), "mailflow-tests", Guid.NewGuid().ToString("N"));

@@ -2,7 +2,7 @@ using Microsoft.Data.Sqlite;
 
 namespace MailFlow.Queue.Tests;
 
-/// <summary>What queue.db keeps so lost tracking events can be rebuilt (docs/decisions/0019), and the upgrade of an older queue.db.</summary>
+/// <summary>What queue.db keeps so lost tracking events can be rebuilt (docs/decisions/0020), and the upgrade of an older queue.db.</summary>
 public sealed class TrackingStateTests : IDisposable
 {
     private static readonly DateTimeOffset Received = new(2026, 3, 1, 10, 0, 0, TimeSpan.Zero);

@@ -9,7 +9,7 @@ namespace MailFlow.Service.Tests;
 /// The message tracking log as an audit trail survives SIGKILL (issue 14, item 4): a real `mailflow
 /// serve` is killed repeatedly under inbound load while it delivers locally. After a restart every
 /// message that got a 250 has exactly one RECEIVE and exactly one DELIVER event — nothing the buffered
-/// writer lost is missing, nothing that reached the log is written twice (docs/decisions/0019).
+/// writer lost is missing, nothing that reached the log is written twice (docs/decisions/0020).
 /// </summary>
 public sealed class TrackingCrashTests(ITestOutputHelper output) : IDisposable
 {

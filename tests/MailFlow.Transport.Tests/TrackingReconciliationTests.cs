@@ -9,7 +9,7 @@ using Xunit.Abstractions;
 
 namespace MailFlow.Transport.Tests;
 
-/// <summary>Start-up reconciliation of the message tracking log against queue.db (docs/decisions/0019).</summary>
+/// <summary>Start-up reconciliation of the message tracking log against queue.db (docs/decisions/0020).</summary>
 public sealed class TrackingReconciliationTests(ITestOutputHelper output) : IDisposable
 {
     private readonly string root = Path.Combine(Path.GetTempPath(), "mailflow-tests", Guid.NewGuid().ToString("N"));

@@ -382,7 +382,7 @@ public sealed class DeliveryAgent : IAsyncDisposable
     /// Records which tracking events are now on disk: flushes the tracking log, marks their messages and
     /// recipients confirmed, and prunes settled messages with nothing left to reconcile. The service
     /// calls it every second and once when it stops, so a crash leaves at most the last second's events
-    /// for start-up reconciliation to check (docs/decisions/0019).
+    /// for start-up reconciliation to check (docs/decisions/0020).
     /// </summary>
     public async Task ConfirmTrackingAsync()
     {

@@ -13,7 +13,7 @@ namespace MailFlow.Transport.Delivery;
 public sealed record ReconciliationResult(int Candidates, int Written, int FilesScanned, int Pruned, TimeSpan Elapsed);
 
 /// <summary>
-/// Start-up repair of the message tracking log (docs/decisions/0019). The writer is buffered, so a crash
+/// Start-up repair of the message tracking log (docs/decisions/0020). The writer is buffered, so a crash
 /// loses the events of its last second; the queue database knows every message and final outcome and
 /// which of their events were confirmed on disk. Only the unconfirmed ones are looked up, only in the
 /// log files written since the earliest of them, and those missing are written with their original time
