@@ -9,7 +9,7 @@ public sealed class RelayTests
 {
     [Theory]
     [InlineData("RL-01", "<u@victim.test>", "550 5.7.54 SMTP; Unable to relay recipient in non-accepted domain")]
-    [InlineData("RL-02", "<u%victim.test@domain.com>", "553 5.1.3 Recipient address rejected: '%' (percent-hack routing) is not accepted in an address of this server; send to the final address")] // never a route, and never a mailbox (decision 0019)
+    [InlineData("RL-02", "<u%victim.test@domain.com>", "553 5.1.3 Recipient address rejected: '%' (percent-hack routing) is not accepted in an address of this server; send to the final address")] // never a route, and never a mailbox (decision 0021)
     [InlineData("RL-03", "<u!victim.test@domain.com>", "553 5.1.3 Recipient address rejected: '!' (a UUCP bang path) is not accepted in an address of this server; send to the final address")]
     [InlineData("RL-03", "<victim.test!u@domain.com>", "553 5.1.3 Recipient address rejected: '!' (a UUCP bang path) is not accepted in an address of this server; send to the final address")]
     [InlineData("RL-04", "<u@victim.test@domain.com>", "501 5.1.3 Invalid address")]

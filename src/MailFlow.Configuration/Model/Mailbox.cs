@@ -3,7 +3,7 @@ namespace MailFlow.Configuration.Model;
 /// <summary>
 /// A local mailbox (Exchange's New-Mailbox, reduced to what a transport needs): mail for
 /// <see cref="PrimarySmtpAddress"/> is delivered into its Maildir. Only configured mailboxes receive
-/// mail; a recipient address alone never creates one (docs/decisions/0019).
+/// mail; a recipient address alone never creates one (docs/decisions/0021).
 /// </summary>
 public sealed class Mailbox
 {

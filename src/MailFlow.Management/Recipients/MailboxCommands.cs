@@ -11,7 +11,7 @@ public sealed record MailboxView(string Name, string PrimarySmtpAddress, string 
 /// <summary>
 /// Get-/New-/Remove-Mailbox. A mailbox is an address in an Authoritative accepted domain, with a name;
 /// New-Mailbox creates its Maildir at once, so the folder exists because an admin made it and never
-/// because a recipient string was sent (docs/decisions/0019).
+/// because a recipient string was sent (docs/decisions/0021).
 /// </summary>
 public sealed class MailboxCommands
 {

@@ -63,7 +63,7 @@ public static class PathParser
             }
 
             // RFC 5321 §4.1.2 and Appendix C: a server SHOULD ignore the route. MAIL FROM does; RCPT
-            // refuses a route to an accepted domain (docs/decisions/0019).
+            // refuses a route to an accepted domain (docs/decisions/0021).
             inner = inner[(colon + 1)..];
         }
 

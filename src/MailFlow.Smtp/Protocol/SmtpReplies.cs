@@ -42,7 +42,7 @@ public static class SmtpReplies
     /// <summary>
     /// A recipient in an accepted domain whose address routes through another host: <paramref name="what"/>
     /// names the syntax. 553 is RFC 5321's "mailbox name not allowed (e.g., mailbox syntax incorrect)",
-    /// 5.1.3 RFC 3463's "bad destination mailbox address syntax" (docs/decisions/0019).
+    /// 5.1.3 RFC 3463's "bad destination mailbox address syntax" (docs/decisions/0021).
     /// </summary>
     public static string RoutedRecipient(string what) =>
         $"553 5.1.3 Recipient address rejected: {what} is not accepted in an address of this server; send to the final address";
