@@ -234,6 +234,11 @@ public sealed class TransportService : IAsyncDisposable
         var trackingDirectory = Path.IsPathRooted(transport.MessageTrackingLogPath) ? transport.MessageTrackingLogPath : Path.Combine(administration.Data.Root, transport.MessageTrackingLogPath);
         var result = TrackingReconciliation.RunAsync(queue, trackingDirectory,
             new LogRotation(transport.MessageTrackingLogMaxFileSize, transport.MessageTrackingLogMaxDirectorySize, transport.MessageTrackingLogMaxAge), administration.Time).GetAwaiter().GetResult();
+        if (result.TornRows > 0)
+        {
+            Note?.Invoke($"message tracking: cut {result.TornRows} log file(s) back to their last whole row (a crash had torn the last one)");
+        }
+
         if (result.Written > 0)
         {
             Note?.Invoke($"message tracking: wrote {result.Written} event(s) an earlier stop lost ({result.Candidates} unconfirmed, {result.FilesScanned} log file(s) checked, {result.Elapsed.TotalMilliseconds:F0} ms), marked \"{TrackingReconciliation.RecoveredSourceContext}\"");

@@ -97,6 +97,15 @@ public sealed class SoakTests(ITestOutputHelper output) : IDisposable
             .AppendLine(CultureInfo.InvariantCulture, $"{cycles} SIGKILL cycles in {(DateTime.UtcNow - started).TotalSeconds:F0} s: {acknowledged.Count} acknowledged "
                 + $"({acknowledged.Values.Count(r => r == Local)} local, {acknowledged.Values.Count(r => r != Local)} outbound), {ids.Count} delivered, {totalDuplicates} duplicate deliveries, {missing} missing")
             .AppendLine(CultureInfo.InvariantCulture, $"tracking: {acknowledged.Count - incomplete} of {acknowledged.Count} with RECEIVE and DELIVER/SEND exactly once; {recovered} event(s) written by start-up reconciliation");
+        // Name the incomplete ones, so a failure says which event is missing or repeated.
+        foreach (var (id, route) in acknowledged.Where(a => counts.GetValueOrDefault((a.Key, "RECEIVE")) != 1
+            || counts.GetValueOrDefault((a.Key, a.Value == Local ? "DELIVER" : "SEND")) != 1).Take(10))
+        {
+            var final = route == Local ? "DELIVER" : "SEND";
+            table.AppendLine(CultureInfo.InvariantCulture,
+                $"incomplete: {id} ({(route == Local ? "local" : "outbound")}): RECEIVE ×{counts.GetValueOrDefault((id, "RECEIVE"))}, {final} ×{counts.GetValueOrDefault((id, final))}, FAIL ×{counts.GetValueOrDefault((id, "FAIL"))}, delivered {(ids.Contains(id) ? "yes" : "no")}");
+        }
+
         output.WriteLine(table.ToString());
         File.WriteAllText(Path.Combine(AppContext.BaseDirectory, "soak-results.txt"), table.ToString());
 

@@ -10,7 +10,8 @@ namespace MailFlow.Transport.Delivery;
 /// <param name="Candidates">RECEIVE and final events the queue could not confirm (written or not before the stop).</param>
 /// <param name="Written">Events missing from the log and written now, marked as recovered.</param>
 /// <param name="FilesScanned">Tracking log files read to tell the two apart.</param>
-public sealed record ReconciliationResult(int Candidates, int Written, int FilesScanned, int Pruned, TimeSpan Elapsed);
+/// <param name="TornRows">Files whose last row a crash had cut short, and which were cut back to their last whole row.</param>
+public sealed record ReconciliationResult(int Candidates, int Written, int FilesScanned, int Pruned, TimeSpan Elapsed, int TornRows = 0);
 
 /// <summary>
 /// Start-up repair of the message tracking log (docs/decisions/0020). The writer is buffered, so a crash
@@ -40,12 +41,18 @@ public static class TrackingReconciliation
         ArgumentNullException.ThrowIfNull(queue);
         ArgumentNullException.ThrowIfNull(rotation);
         var clock = Stopwatch.StartNew();
+
+        // A torn row would count as "seen" by its ids while missing its recipients: cut it off first, so
+        // its event is judged lost and written whole (found by the 50-cycle soak: a SEND twice).
+        var torn = Directory.Exists(trackingDirectory)
+            ? Directory.EnumerateFiles(trackingDirectory, ExchangeLogFormat.MessageTracking.FilePrefix + "*.LOG").Count(TornRow.TrimTail)
+            : 0;
         var receives = queue.UntrackedReceives();
         var outcomes = queue.UntrackedOutcomes();
         var candidates = receives.Count + outcomes.Count;
         if (candidates == 0)
         {
-            return new ReconciliationResult(0, 0, 0, queue.PruneSettled(), clock.Elapsed);
+            return new ReconciliationResult(0, 0, 0, queue.PruneSettled(), clock.Elapsed, torn);
         }
 
         var earliest = receives.Select(m => m.ReceivedUtc).Concat(outcomes.Select(o => o.Event.Utc)).Min();
@@ -80,7 +87,7 @@ public static class TrackingReconciliation
         }
 
         queue.ConfirmTracking([.. receives.Select(m => m.Id)], [.. outcomes.Select(o => (o.Message.Id, o.Address))]);
-        return new ReconciliationResult(candidates, missing.Count, files, queue.PruneSettled(), clock.Elapsed);
+        return new ReconciliationResult(candidates, missing.Count, files, queue.PruneSettled(), clock.Elapsed, torn);
     }
 
     /// <summary>The RECEIVE and final events (by queue id, and queue id + upper-cased recipient) in the tracking files written since <paramref name="since"/>.</summary>
