@@ -196,13 +196,7 @@ public sealed class DeliveryAgent : IAsyncDisposable
         var pending = queued.Recipients.Where(r => r.State == RecipientState.Pending).Select(r => r.Address).ToList();
         if (attempt.Now >= queued.ExpiresUtc)
         {
-            const string expired = "550 4.4.7 QUEUE.Expired; message expired";
-            var failed = new FinalEvent(attempt.Now, "FAIL", "QUEUE", expired);
-            Record(queued.Id, [.. pending.Select(r => new RecipientRecord(r, RecipientState.Failed, expired, Event: failed))]);
-            attempt.Failed.AddRange(pending.Select(r => new FailedRecipient(r, expired)));
-
-            Track("FAIL", "QUEUE", attempt.Message, pending, expired, null, null);
-            TransportMetrics.RecipientsFailed(pending.Count, expired);
+            FailNow(attempt, pending, "QUEUE", "550 4.4.7 QUEUE.Expired; message expired");
             attempt.Expired = true;
             return attempt;
         }
@@ -225,13 +219,7 @@ public sealed class DeliveryAgent : IAsyncDisposable
                     break;
 
                 default:
-                    var unroutable = "550 5.4.4 Unable to route: " + route.Reason;
-                    var unrouted = new FinalEvent(attempt.Now, "FAIL", "ROUTING", "550 5.4.4 Unable to route", Reason: route.Reason);
-                    Record(queued.Id, [.. recipients.Select(r => new RecipientRecord(r, RecipientState.Failed, unroutable, Event: unrouted))]);
-                    attempt.Failed.AddRange(recipients.Select(r => new FailedRecipient(r, unroutable)));
-
-                    Track("FAIL", "ROUTING", attempt.Message, recipients, "550 5.4.4 Unable to route", null, null, route.Reason);
-                    TransportMetrics.RecipientsFailed(recipients.Count, unroutable);
+                    FailNow(attempt, recipients, "ROUTING", "550 5.4.4 Unable to route", route.Reason);
                     break;
             }
         }
@@ -272,13 +260,22 @@ public sealed class DeliveryAgent : IAsyncDisposable
 
         if (unknown.Count > 0)
         {
-            const string notFound = RecipientResolver.RecipientNotFound;
-            var failedEvent = new FinalEvent(time.GetUtcNow(), "FAIL", "RESOLVER", notFound);
-            Record(attempt.Queued.Id, [.. unknown.Select(r => new RecipientRecord(r, RecipientState.Failed, notFound, Event: failedEvent))]);
-            attempt.Failed.AddRange(unknown.Select(r => new FailedRecipient(r, notFound)));
-            Track("FAIL", "RESOLVER", attempt.Message, unknown, notFound, null, null);
-            TransportMetrics.RecipientsFailed(unknown.Count, notFound);
+            FailNow(attempt, unknown, "RESOLVER", RecipientResolver.RecipientNotFound);
         }
+    }
+
+    /// <summary>
+    /// Fails recipients for good before any send (expiry, no route, no mailbox): their state with the FAIL
+    /// event kept for start-up reconciliation, the NDR list, the tracking event and the metric, all at once.
+    /// </summary>
+    private void FailNow(MessageAttempt attempt, List<string> recipients, string source, string status, string? reason = null)
+    {
+        var full = reason is null ? status : $"{status}: {reason}";
+        var failed = new FinalEvent(attempt.Now, "FAIL", source, status, Reason: reason);
+        Record(attempt.Queued.Id, [.. recipients.Select(r => new RecipientRecord(r, RecipientState.Failed, full, Event: failed))]);
+        attempt.Failed.AddRange(recipients.Select(r => new FailedRecipient(r, full)));
+        Track("FAIL", source, attempt.Message, recipients, status, null, null, reason);
+        TransportMetrics.RecipientsFailed(recipients.Count, full);
     }
 
     /// <summary>Writes every recipient's outcome of one send at once, and its tracking events.</summary>
