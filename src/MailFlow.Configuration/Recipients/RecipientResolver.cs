@@ -34,7 +34,10 @@ public sealed class RecipientResolver
     public const string RecipientNotFound = "550 5.1.10 RESOLVER.ADR.RecipientNotFound; Recipient not found by SMTP address lookup";
 
     private readonly HashSet<string> mailboxes = new(StringComparer.Ordinal);
-    private readonly List<(string Domain, bool Subdomains, AcceptedDomain Entry)> domains = [];
+    private readonly Dictionary<string, AcceptedDomain> exactDomains = new(StringComparer.Ordinal);
+
+    /// <summary><c>*.parent</c> entries, longest parent first, so the most specific one answers.</summary>
+    private readonly List<(string Parent, AcceptedDomain Entry)> subdomainEntries = [];
 
     public RecipientResolver(MailFlowConfiguration configuration)
     {
@@ -50,27 +53,50 @@ public sealed class RecipientResolver
         foreach (var entry in configuration.AcceptedDomains)
         {
             var subdomains = entry.DomainName.StartsWith("*.", StringComparison.Ordinal);
-            if (DnsNames.TryNormalizeReference(subdomains ? entry.DomainName[2..] : entry.DomainName, out var name, out _))
+            if (!DnsNames.TryNormalizeReference(subdomains ? entry.DomainName[2..] : entry.DomainName, out var name, out _))
             {
-                domains.Add((name, subdomains, entry));
+                continue;
+            }
+
+            if (subdomains)
+            {
+                subdomainEntries.Add((name, entry));
+            }
+            else
+            {
+                exactDomains.TryAdd(name, entry);
             }
         }
+
+        subdomainEntries.Sort((a, b) => b.Parent.Length.CompareTo(a.Parent.Length));
     }
 
-    /// <summary>The accepted domain entry covering <paramref name="domain"/> (an exact name before the longest <c>*.parent</c>), or null.</summary>
-    public AcceptedDomain? AcceptedDomainOf(string domain)
+    /// <summary>
+    /// The accepted domain entry covering <paramref name="domain"/> (an exact name before the longest
+    /// <c>*.parent</c>), or null — also for an address literal such as <c>[192.0.2.1]</c>, which is never ours.
+    /// Asked at every RCPT, so it allocates nothing beyond the normalised name.
+    /// </summary>
+    public AcceptedDomain? AcceptedDomainOf(string? domain)
     {
-        if (!DnsNames.TryNormalizeReference(domain, out var normalized, out _))
+        if (domain is null || domain.StartsWith('[') || !DnsNames.TryNormalizeReference(domain, out var normalized, out _))
         {
             return null;
         }
 
-        return domains
-            .Where(d => d.Domain == normalized || (d.Subdomains && normalized.EndsWith("." + d.Domain, StringComparison.Ordinal)))
-            .OrderBy(d => d.Subdomains)
-            .ThenByDescending(d => d.Domain.Length)
-            .Select(d => d.Entry)
-            .FirstOrDefault();
+        if (exactDomains.TryGetValue(normalized, out var exact))
+        {
+            return exact;
+        }
+
+        foreach (var (parent, entry) in subdomainEntries)
+        {
+            if (normalized.Length > parent.Length && normalized.EndsWith(parent, StringComparison.Ordinal) && normalized[^(parent.Length + 1)] == '.')
+            {
+                return entry;
+            }
+        }
+
+        return null;
     }
 
     /// <summary>

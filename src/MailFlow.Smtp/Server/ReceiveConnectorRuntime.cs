@@ -29,7 +29,6 @@ public sealed class ReceiveConnectorRuntime
         Identity = configuration.IdentityOf(connector);
         Fqdn = configuration.EffectiveFqdn(connector);
         RemoteRanges = connector.RemoteIPRanges.Select(IPRange.Parse).ToList();
-        Domains = new AcceptedDomainTable(configuration.AcceptedDomains);
         RecipientValidationEnabled = configuration.RecipientFilter.RecipientValidationEnabled;
         Recipients = new RecipientResolver(configuration);
         if (decision.Certificate is { } chosen)
@@ -53,12 +52,10 @@ public sealed class ReceiveConnectorRuntime
 
     public IReadOnlyList<IPRange> RemoteRanges { get; }
 
-    public AcceptedDomainTable Domains { get; }
-
     /// <summary>Set-RecipientFilterConfig -RecipientValidationEnabled: refuse recipients without a mailbox at RCPT.</summary>
     public bool RecipientValidationEnabled { get; }
 
-    /// <summary>The mailboxes as they were at start, with postmaster and the catch-alls.</summary>
+    /// <summary>The accepted domains and mailboxes as they were at start, with postmaster and the catch-alls.</summary>
     public RecipientResolver Recipients { get; }
 
     /// <summary>Whether RCPT TO may name <paramref name="address"/> in an Authoritative accepted domain.</summary>
@@ -120,52 +117,4 @@ public sealed class ReceiveConnectorRuntime
     }
 
     public int ActiveConnections => Volatile.Read(ref active);
-}
-
-/// <summary>The accepted domains, for RCPT decisions: exact names and <c>*.domain</c> subdomain entries.</summary>
-public sealed class AcceptedDomainTable
-{
-    private readonly Dictionary<string, AcceptedDomainType> exact = new(StringComparer.OrdinalIgnoreCase);
-    private readonly List<(string Parent, AcceptedDomainType Type)> subdomains = [];
-
-    public AcceptedDomainTable(IEnumerable<AcceptedDomain> domains)
-    {
-        ArgumentNullException.ThrowIfNull(domains);
-        foreach (var domain in domains)
-        {
-            var name = domain.DomainName;
-            if (name.StartsWith("*.", StringComparison.Ordinal) && DnsNames.TryNormalizeReference(name[2..], out var parent, out _))
-            {
-                subdomains.Add((parent, domain.DomainType));
-            }
-            else if (DnsNames.TryNormalizeReference(name, out var normalized, out _))
-            {
-                exact[normalized] = domain.DomainType;
-            }
-        }
-    }
-
-    /// <summary>The accepted-domain type for a recipient domain, or null when the domain is not ours.</summary>
-    public AcceptedDomainType? Find(string? domain)
-    {
-        if (domain is null || domain.StartsWith('[') || !DnsNames.TryNormalizeReference(domain, out var normalized, out _))
-        {
-            return null;
-        }
-
-        if (exact.TryGetValue(normalized, out var type))
-        {
-            return type;
-        }
-
-        foreach (var (parent, subType) in subdomains)
-        {
-            if (normalized.EndsWith("." + parent, StringComparison.Ordinal))
-            {
-                return subType;
-            }
-        }
-
-        return null;
-    }
 }

@@ -130,7 +130,7 @@ internal sealed partial class SmtpSession
 
         // No open relay: a recipient outside the accepted domains needs the relay right, which only
         // authenticated users and servers get (security-and-reliability.md §3).
-        var domainType = connector.Domains.Find(path.Domain);
+        var domainType = connector.Recipients.AcceptedDomainOf(path.Domain)?.DomainType;
         if (domainType is null && !permissions.HasFlag(SmtpPermissions.SMTPAcceptAnyRecipient))
         {
             log.Information(path.Address, "relay denied");
