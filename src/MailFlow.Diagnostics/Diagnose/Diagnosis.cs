@@ -32,7 +32,20 @@ public sealed record DiagnosisRequest
 public sealed record Evidence(string Source, string Says);
 
 /// <summary>A root cause the evidence supports, with what is still missing to be sure and the exact fix.</summary>
-public sealed record Finding(string RootCause, string Title, Confidence Confidence, IReadOnlyList<Evidence> Evidence, IReadOnlyList<string> Missing, IReadOnlyList<string> Fix);
+public sealed record Finding(string RootCause, string Title, Confidence Confidence, IReadOnlyList<Evidence> Evidence, IReadOnlyList<string> Missing, IReadOnlyList<string> Fix)
+{
+    /// <summary>Root causes this finding excludes when it is High: RC09 proven means the receiver sent what it was told to, so not RC01.</summary>
+    public IReadOnlyList<string> Outranks { get; init; } = [];
+}
+
+/// <summary>Something that changed at a time on one server and connector (or everywhere, when both are null), for the timeline.</summary>
+public sealed record ObservedChange(DateTime At, string? Server, string? Connector, string What);
+
+/// <summary>One input and what came of it: how much was read, or why nothing was.</summary>
+public sealed record InputRead(string Source, string Kind, int Items, string? Problem = null)
+{
+    public bool Usable => Items > 0 && Problem is null;
+}
 
 /// <summary>Exchange's selection replayed on the dumps for one connector, next to what the logs show it presented.</summary>
 public sealed record ConnectorPrediction(string Connector, string SearchedFor, string? PredictedThumbprint, string? PredictedSubject, string? LoggedThumbprint, string? LoggedSubject)
@@ -53,4 +66,13 @@ public sealed record Diagnosis(
 {
     /// <summary>Up to 50 sessions that touched TLS, oldest first.</summary>
     public IReadOnlyList<SessionSummary> Sessions { get; init; } = [];
+
+    /// <summary>Certificate changes per server and connector, oldest first.</summary>
+    public IReadOnlyList<ObservedChange> Changes { get; init; } = [];
+
+    /// <summary>Every input given, and what was read from it.</summary>
+    public IReadOnlyList<InputRead> Inputs { get; init; } = [];
+
+    /// <summary>True when no input gave anything to reason on: the caller should fail rather than report "nothing found".</summary>
+    public bool NothingRead => Inputs.All(i => !i.Usable);
 }

@@ -9,6 +9,9 @@ public sealed record SourceLine(string File, long Line, string Text)
 /// <summary>A certificate as a protocol log records it (either record form).</summary>
 public sealed record LoggedCertificate(string? Subject, string? Issuer, string? SerialNumber, string? Thumbprint, IReadOnlyList<string> AlternateNames, SourceLine Source);
 
+/// <summary>One <c>&lt;</c>, <c>&gt;</c> or <c>*</c> row of a session: what was said, in which direction, and where it is.</summary>
+public sealed record DialogueLine(char Event, string Data, string Context, SourceLine Source);
+
 /// <summary>One SMTP session reassembled from a SmtpReceive or SmtpSend protocol log.</summary>
 public sealed class ProtocolSession
 {
@@ -28,8 +31,15 @@ public sealed class ProtocolSession
 
     public bool StartTlsOffered { get; set; }
 
-    /// <summary>From an SmtpSend log: this side was the client, so a certificate it sent is its client certificate.</summary>
+    /// <summary>
+    /// From an SmtpSend log: this side was the client, so a certificate it sent is its client certificate.
+    /// Taken from the file's <c>#Log-type</c>; without one (a pasted excerpt), from the direction the
+    /// server's replies travel: in SmtpSend the 3-digit replies are received (<c>&lt;</c>), in SmtpReceive sent.
+    /// </summary>
     public bool Outbound { get; set; }
+
+    /// <summary>The session's rows in order, for rules that judge the conversation itself (banner, EHLO keywords, STARTTLS answer).</summary>
+    public List<DialogueLine> Dialogue { get; } = [];
 
     /// <summary>The certificate this side presented ("Sending certificate").</summary>
     public LoggedCertificate? CertificateSent { get; set; }
@@ -59,6 +69,7 @@ public static class ProtocolLogSessions
         var sessions = new Dictionary<(string, string), ProtocolSession>();
         var order = new List<ProtocolSession>();
         var pending = new Dictionary<ProtocolSession, (bool Sent, SourceLine Source, Dictionary<string, string> Values)>();
+        var headerless = new HashSet<ProtocolSession>();
         foreach (var row in rows)
         {
             var connector = row["connector-id"] ?? string.Empty;
@@ -68,6 +79,10 @@ public static class ProtocolLogSessions
                 session = new ProtocolSession { ConnectorId = connector, SessionId = id, Outbound = row.LogType?.Contains("Send", StringComparison.OrdinalIgnoreCase) == true };
                 sessions[(connector, id)] = session;
                 order.Add(session);
+                if (row.LogType is null)
+                {
+                    headerless.Add(session);
+                }
             }
 
             var source = new SourceLine(row.File, row.Line, string.Join(",", row.Values));
@@ -84,6 +99,10 @@ public static class ProtocolLogSessions
             var kind = row["event"];
             var data = row["data"] ?? string.Empty;
             var context = row["context"] ?? string.Empty;
+            if (kind is ['<' or '>' or '*'])
+            {
+                session.Dialogue.Add(new DialogueLine(kind[0], data, context, source));
+            }
             switch (kind)
             {
                 case ">" when data.StartsWith("EHLO", StringComparison.OrdinalIgnoreCase) || data.StartsWith("HELO", StringComparison.OrdinalIgnoreCase):
@@ -111,6 +130,11 @@ public static class ProtocolLogSessions
         foreach (var (session, record) in pending)
         {
             Complete(session, record);
+        }
+
+        foreach (var session in headerless)
+        {
+            session.Outbound = session.Dialogue.FirstOrDefault(d => d.Event is '<' or '>' && IsReply(d.Data)) is { Event: '<' };
         }
 
         return order;
@@ -196,6 +220,8 @@ public static class ProtocolLogSessions
             ? new LoggedCertificate(dns[..issuerAt], dns[(issuerAt + 1)..], serial, thumbprint, names, source)
             : new LoggedCertificate(dns.Length > 0 ? dns : null, null, serial, thumbprint, names, source);
     }
+
+    private static bool IsReply(string data) => data.Length >= 3 && char.IsAsciiDigit(data[0]) && char.IsAsciiDigit(data[1]) && char.IsAsciiDigit(data[2]) && (data.Length == 3 || data[3] is ' ' or '-');
 
     private static bool OffersStartTls(string reply)
     {

@@ -1,0 +1,64 @@
+using System.Globalization;
+using MailFlow.Diagnostics.Reasons;
+
+namespace MailFlow.Diagnostics.Context;
+
+/// <summary>
+/// What a reason says once its nested replies are flattened: the token, the TLS error, every enhanced
+/// code and every text, from the outer wrapper to the next hop's own reply. Rules ask these questions
+/// instead of walking <see cref="ParsedReason.Nested"/> themselves.
+/// </summary>
+public sealed class ReasonFacts
+{
+    private ReasonFacts(ParsedReason reason)
+    {
+        Reason = reason;
+        var all = new List<ParsedReason>();
+        for (var r = reason; r is not null; r = r.Nested)
+        {
+            all.Add(r);
+        }
+
+        Token = all.Select(r => r.Token).FirstOrDefault(t => t is not null);
+        TlsError = all.Select(r => r.TlsError).FirstOrDefault(t => t is not null);
+        Codes = all.Select(r => r.EnhancedCode).OfType<string>().ToList();
+        Text = string.Join(" | ", all.Select(r => r.Text).OfType<string>().Append(reason.Input));
+        Host = reason.TargetHost ?? reason.OutboundProxyTargetHostName;
+    }
+
+    public ParsedReason Reason { get; }
+
+    public string? Token { get; }
+
+    public string? TlsError { get; }
+
+    /// <summary>Every enhanced status code, outermost first.</summary>
+    public IReadOnlyList<string> Codes { get; }
+
+    /// <summary>All texts and the input, for phrase tests ("STARTTLS is required").</summary>
+    public string Text { get; }
+
+    public string? Host { get; }
+
+    public string HostOrTarget => Host ?? "the target";
+
+    public static ReasonFacts Of(ParsedReason reason) => new(reason ?? throw new ArgumentNullException(nameof(reason)));
+
+    public bool Has(string code) => Codes.Contains(code);
+
+    public bool Says(string phrase) => Text.Contains(phrase, StringComparison.OrdinalIgnoreCase);
+
+    public bool TokenIs(params string[] tokens) => Token is not null && tokens.Any(t => t.Equals(Token, StringComparison.OrdinalIgnoreCase));
+
+    public bool TlsErrorIs(params string[] errors) => TlsError is not null && errors.Any(e => e.Equals(TlsError, StringComparison.OrdinalIgnoreCase));
+
+    /// <summary>
+    /// LRT as written. Exchange Online writes it in US form in the tenant's time zone, on-premises queues
+    /// in the server's locale; neither says which zone, so callers get the clock reading, not an instant.
+    /// </summary>
+    public DateTime? LastRetryClock =>
+        Reason.LastRetryTime is { } lrt
+        && (DateTime.TryParse(lrt, CultureInfo.GetCultureInfo("en-US"), DateTimeStyles.None, out var us) || DateTime.TryParse(lrt, CultureInfo.InvariantCulture, DateTimeStyles.None, out us))
+            ? DateTime.SpecifyKind(us, DateTimeKind.Unspecified)
+            : null;
+}

@@ -1,0 +1,121 @@
+using MailFlow.Diagnostics.Context;
+using MailFlow.Diagnostics.Diagnose;
+using MailFlow.Diagnostics.RootCauses;
+
+namespace MailFlow.Diagnostics.Rules;
+
+/// <summary>
+/// The family of TLS handshake failures (RC10–RC13, RC21): the error name Schannel reports does not name
+/// a cause by itself, but it ranks them. Every name, known or not, gets a ranked list with what would
+/// tell the causes apart, from a reason (<c>TLS negotiation failed with error X</c>, <c>Security status X</c>)
+/// or from either side's protocol log. NoCredentials is the sender's own missing key: RC04's.
+/// </summary>
+public sealed class TlsNegotiationFailures : IRootCauseRule
+{
+    private const string ProbeProtocols = "mailflow probe <host> --tls 1.2 and --tls 1.3 (TLS 1.2 disabled, or no common version); HealthChecker TLSConfigurationCheck";
+    private const string ProbeCiphers = "mailflow probe <host>: a handshake_failure alert after the version is agreed means no common cipher suite";
+    private const string ProbeMasking = "mailflow probe <host>: a masked banner (220 ****) or X runs in the EHLO reply mean SMTP inspection";
+    private const string ProbeDevice = "mailflow probe <host>: whose certificate and banner answer (a device's, or Exchange's)";
+    private const string NetworkPath = "the connection's timing in both sides' logs: a TCP-level drop or timeout, not the handshake itself";
+
+    /// <summary>Error name → the causes it points to, strongest first. Names not listed fall to <see cref="Unknown"/>.</summary>
+    private static readonly Dictionary<string, (string Cause, Confidence Confidence, string Because, string Confirm)[]> Ranking = new(StringComparer.OrdinalIgnoreCase)
+    {
+        ["SocketError"] =
+        [
+            ("RC12", Confidence.High, "SocketError during TLS: the peer closed the socket in the handshake, usually TLS 1.2 disabled or no common protocol", ProbeProtocols),
+            ("RC13", Confidence.Low, "or no cipher suite in common", ProbeCiphers),
+            ("RC11", Confidence.Low, "or an inspecting firewall cut the handshake", ProbeMasking),
+        ],
+        ["InvalidToken"] =
+        [
+            ("RC12", Confidence.Medium, "InvalidToken: the TLS handshake broke (protocol or cipher mismatch)", ProbeProtocols),
+            ("RC11", Confidence.Medium, "a firewall that inspects SMTP can break the handshake", ProbeMasking),
+            ("RC13", Confidence.Low, "or no cipher suite in common", ProbeCiphers),
+        ],
+        ["ConnectionReset"] =
+        [
+            ("RC11", Confidence.Medium, "the connection was reset inside the handshake: SMTP inspection resetting what it cannot read is the usual cause", ProbeMasking),
+            ("RC12", Confidence.Medium, "or the peer refused the offered protocol version by resetting", ProbeProtocols),
+            ("RC10", Confidence.Low, "or a device in the path terminates TLS and failed", ProbeDevice),
+            ("RC21", Confidence.Low, "or the network dropped the connection", NetworkPath),
+        ],
+        ["ConnectionAborted"] =
+        [
+            ("RC11", Confidence.Medium, "the connection was aborted inside the handshake: SMTP inspection cutting TLS is the usual cause", ProbeMasking),
+            ("RC12", Confidence.Medium, "or the protocol versions do not overlap", ProbeProtocols),
+            ("RC10", Confidence.Low, "or a device in the path terminates TLS and failed", ProbeDevice),
+            ("RC21", Confidence.Low, "or the network dropped the connection", NetworkPath),
+        ],
+        ["UnexpectedMessage"] =
+        [
+            ("RC11", Confidence.Medium, "UnexpectedMessage: the handshake received something that is not TLS, typically a device answering in plain text", ProbeMasking),
+            ("RC10", Confidence.Medium, "or a device in the path answered TLS itself and failed", ProbeDevice),
+            ("RC12", Confidence.Low, "or a protocol mismatch", ProbeProtocols),
+        ],
+        ["TimedOut"] =
+        [
+            ("RC21", Confidence.Medium, "the handshake timed out: a network path dropping packets (MTU, a firewall holding the session)", NetworkPath),
+            ("RC11", Confidence.Medium, "or an inspecting firewall holding the TLS records", ProbeMasking),
+            ("RC12", Confidence.Low, "or a peer that never answers the offered version", ProbeProtocols),
+        ],
+        ["AlgorithmMismatch"] =
+        [
+            ("RC13", Confidence.High, "AlgorithmMismatch: no cipher suite in common", ProbeCiphers),
+            ("RC12", Confidence.Medium, "or no protocol version in common", ProbeProtocols),
+        ],
+        ["IllegalMessage"] =
+        [
+            ("RC13", Confidence.Medium, "IllegalMessage: the peer sent a handshake alert (handshake_failure: often no common cipher suite)", ProbeCiphers),
+            ("RC12", Confidence.Medium, "or a protocol version alert", ProbeProtocols),
+        ],
+    };
+
+    private static readonly (string Cause, Confidence Confidence, string Because, string Confirm)[] Unknown =
+    [
+        ("RC12", Confidence.Medium, "a TLS negotiation failure without a telling error name: protocol versions first", ProbeProtocols),
+        ("RC13", Confidence.Low, "then cipher suites", ProbeCiphers),
+        ("RC11", Confidence.Low, "then a device in the path", ProbeMasking),
+    ];
+
+    public IEnumerable<Finding> Evaluate(DiagnosisContext context)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        var host = context.Facts?.Host ?? context.Sending.FirstOrDefault(s => s.TlsFailure is not null)?.Server ?? "<host>";
+        if (context.Facts is { } facts && (facts.TlsError is { } error ? !IsCredentials(error) : facts.Says("TLS negotiation failed") || facts.Says("Connection dropped due to SocketError")))
+        {
+            var name = facts.TlsError ?? (facts.Says("SocketError") ? "SocketError" : null);
+            foreach (var (cause, confidence, because, confirm) in RankingOf(name))
+            {
+                yield return context.FromReason(cause, confidence, because, confirm.Replace("<host>", host, StringComparison.Ordinal));
+            }
+        }
+
+        foreach (var seen in context.Observations.Where(o => o.TlsFailure is not null && !IsCredentials(o.TlsError)).Take(1))
+        {
+            var afterReady = seen.StartTlsAnswer?.Text.StartsWith("220", StringComparison.Ordinal) == true
+                ? $" right after the server accepted STARTTLS (\"{seen.StartTlsAnswer.Text}\")"
+                : string.Empty;
+            var side = seen.From == ObservedFrom.SendingServer ? $"the sender's handshake with {seen.Server}" : $"connector {seen.Connector}'s handshake with {seen.Session.RemoteEndpoint}";
+            foreach (var (cause, confidence, because, confirm) in RankingOf(seen.TlsError))
+            {
+                yield return new Finding(cause, RootCauseCatalog.All[cause].Title, confidence,
+                    [new Evidence(seen.TlsFailure!.Source.ToString(), $"{side} failed{afterReady}: {seen.TlsFailure.Text}"), new Evidence(seen.TlsFailure.Source.ToString(), because)],
+                    [confirm.Replace("<host>", seen.Server ?? host, StringComparison.Ordinal)], [RootCauseCatalog.All[cause].Fix]);
+            }
+        }
+
+        // TLS 1.0/1.1 negotiated: Exchange Online refuses both since 2021, so the sender's next session to it fails.
+        if (context.Observations.FirstOrDefault(o => o.TlsSuccess?.Text.Contains("TLS1_0", StringComparison.Ordinal) == true || o.TlsSuccess?.Text.Contains("TLS1_1", StringComparison.Ordinal) == true) is { } legacy)
+        {
+            yield return new Finding("RC12", RootCauseCatalog.All["RC12"].Title, Confidence.Medium,
+                [new Evidence(legacy.TlsSuccess!.Source.ToString(), $"this connection negotiated a legacy protocol: {legacy.TlsSuccess.Text.Split(" negotiation")[0]}; Exchange Online accepts TLS 1.2 and later only")],
+                ["HealthChecker TLSConfigurationCheck: TLS 1.2 enabled for SCHANNEL client and server, SystemDefaultTlsVersions set"], [RootCauseCatalog.All["RC12"].Fix]);
+        }
+    }
+
+    private static bool IsCredentials(string? error) => error is not null && (error.Equals("NoCredentials", StringComparison.OrdinalIgnoreCase) || error.Equals("UnknownCredentials", StringComparison.OrdinalIgnoreCase));
+
+    private static (string Cause, Confidence Confidence, string Because, string Confirm)[] RankingOf(string? error) =>
+        error is not null && Ranking.TryGetValue(error, out var ranked) ? ranked : Unknown;
+}
