@@ -149,11 +149,4 @@ public sealed class DiagnoseTests
         Assert.DoesNotContain("src=", html, StringComparison.OrdinalIgnoreCase);
         Assert.DoesNotContain("href=", html, StringComparison.OrdinalIgnoreCase);
     }
-
-    private sealed class TemporaryFolder : IDisposable
-    {
-        public string Path { get; } = Directory.CreateTempSubdirectory("mailflow-diagnose-").FullName;
-
-        public void Dispose() => Directory.Delete(Path, recursive: true);
-    }
 }

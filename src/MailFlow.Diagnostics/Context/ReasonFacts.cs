@@ -4,27 +4,36 @@ using MailFlow.Diagnostics.Reasons;
 namespace MailFlow.Diagnostics.Context;
 
 /// <summary>
-/// What a reason says once its nested replies are flattened: the token, the TLS error, every enhanced
-/// code and every text, from the outer wrapper to the next hop's own reply. Rules ask these questions
+/// What a reason says once its nested replies are flattened — with any other statements of the same
+/// incident (a queue's LastError, an event text): the token, the TLS error, every enhanced code and
+/// every text, from the outer wrapper to the next hop's own reply. Rules ask these questions
 /// instead of walking <see cref="ParsedReason.Nested"/> themselves.
 /// </summary>
 public sealed class ReasonFacts
 {
-    private ReasonFacts(ParsedReason reason)
+    private ReasonFacts(ParsedReason reason, IEnumerable<ParsedReason> others)
     {
         Reason = reason;
         var all = new List<ParsedReason>();
-        for (var r = reason; r is not null; r = r.Nested)
+        foreach (var statement in others.Prepend(reason))
         {
-            all.Add(r);
+            for (var r = statement; r is not null; r = r.Nested)
+            {
+                all.Add(r);
+            }
         }
 
-        Token = all.Select(r => r.Token).FirstOrDefault(t => t is not null);
+        // A token outside [Message=…] or {MSG=…} still names the failure ("Failed to establish appropriate TLS channel: UntrustedRoot").
+        Token = all.Select(r => r.Token).FirstOrDefault(t => t is not null)
+            ?? KnownTokens.FirstOrDefault(t => all.Any(r => r.Input.Contains(t, StringComparison.OrdinalIgnoreCase)));
         TlsError = all.Select(r => r.TlsError).FirstOrDefault(t => t is not null);
         Codes = all.Select(r => r.EnhancedCode).OfType<string>().ToList();
-        Text = string.Join(" | ", all.Select(r => r.Text).OfType<string>().Append(reason.Input));
+        Text = string.Join(" | ", all.Select(r => r.Text).OfType<string>().Concat(others.Prepend(reason).Select(r => r.Input)));
         Host = reason.TargetHost ?? reason.OutboundProxyTargetHostName;
     }
+
+    /// <summary>Certificate-validation tokens Exchange Online and Exchange write (exchange-semantics.md §5).</summary>
+    private static readonly string[] KnownTokens = ["SubjectMismatch", "UntrustedRoot", "NotTimeValid", "CertificateExpired", "Revoked", "RevocationStatusUnknown", "OfflineRevocation"];
 
     public ParsedReason Reason { get; }
 
@@ -42,7 +51,10 @@ public sealed class ReasonFacts
 
     public string HostOrTarget => Host ?? "the target";
 
-    public static ReasonFacts Of(ParsedReason reason) => new(reason ?? throw new ArgumentNullException(nameof(reason)));
+    public static ReasonFacts Of(ParsedReason reason) => new(reason ?? throw new ArgumentNullException(nameof(reason)), []);
+
+    /// <summary>The reason and the other statements of the same incident (a queue's LastError, an event text), read as one account.</summary>
+    public static ReasonFacts Of(ParsedReason reason, IEnumerable<ParsedReason> others) => new(reason ?? throw new ArgumentNullException(nameof(reason)), others ?? []);
 
     public bool Has(string code) => Codes.Contains(code);
 

@@ -92,11 +92,31 @@ public static class Diagnoser
         }
 
         sessions = ProtocolLogSessions.Read(ProtocolRows()).ToList();
-        inputs.AddRange(perFile.Select(f => new InputRead(f.Key, "log", f.Value, f.Value == 0 ? "no protocol-log or message-tracking rows (is there a #Fields header?)" : null)));
         malformed = new List<string>(reader.Malformed);
 
-        var reasonText = request.Reason ?? tracked.Text;
+        // A "log" without rows is often a pasted line or two ("TLS negotiation failed with error NoCredentials"):
+        // read it, like every other text, for the statements it makes.
+        var statements = new List<(string Text, SourceLine Source)>();
+        foreach (var (file, rows) in perFile)
+        {
+            var read = rows == 0 ? Statements.Read(file) : [];
+            statements.AddRange(read);
+            inputs.Add(rows > 0 ? new InputRead(file, "log", rows)
+                : new InputRead(file, "text", read.Count, read.Count == 0 ? "no protocol-log or message-tracking rows (is there a #Fields header?) and no status or failure text" : null));
+        }
+
+        foreach (var file in request.Evidence)
+        {
+            var read = Statements.Read(file);
+            statements.AddRange(read);
+            inputs.Add(new InputRead(file, "text", read.Count, read.Count == 0 ? "no status code, reason, event or TLS failure text recognised" : null));
+        }
+
+        // The reason given wins; then a tracking log's latest deferral; then the first statement of the other texts.
+        var reasonText = request.Reason ?? tracked.Text ?? (statements.Count > 0 ? statements[0].Text : null);
+        var reasonSource = request.Reason is not null ? "reason" : tracked.Row is not null ? $"{tracked.Row.File}:{tracked.Row.Line}" : statements.Count > 0 ? statements[0].Source.ToString() : "reason";
         var reason = reasonText is null ? null : ReasonParser.Parse(reasonText);
+        var others = statements.Where(s => s.Text != reasonText).Select(s => ReasonParser.Parse(s.Text)).ToList();
         if (request.Reason is not null)
         {
             var recognised = reason!.Format != ReasonFormat.Unknown && (reason.SmtpCode is not null || reason.EnhancedCode is not null || reason.Token is not null || reason.TlsError is not null || reason.Text is not null);
@@ -125,8 +145,8 @@ public static class Diagnoser
         return new DiagnosisContext
         {
             Reason = reason,
-            Facts = reason is null ? null : ReasonFacts.Of(reason),
-            ReasonSource = request.Reason is null && tracked.Row is not null ? $"{tracked.Row.File}:{tracked.Row.Line}" : "reason",
+            Facts = reason is null ? null : ReasonFacts.Of(reason, others),
+            ReasonSource = reasonSource,
             Expected = expected,
             ExpectedName = expected is not null && ReferenceIdentifier.TryParse(expected, allowSubdomainPattern: false, out var name, out _) ? name : null,
             Observations = observations,

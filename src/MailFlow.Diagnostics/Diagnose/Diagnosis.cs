@@ -21,6 +21,12 @@ public sealed record DiagnosisRequest
     /// <summary>The name the sender expects (its TlsDomain), when the reason does not say.</summary>
     public string? Expect { get; init; }
 
+    /// <summary>
+    /// Any other artefact an admin has: queue dumps (Get-Queue | fl, whose LastError is a reason), Windows
+    /// event texts (12014 …), certificate-health output, transcripts. Each is read for what it is.
+    /// </summary>
+    public IReadOnlyList<string> Evidence { get; init; } = [];
+
     /// <summary>A probe of the receiving server, made by the caller (<c>--probe HOST</c>).</summary>
     public Probe.ProbeReport? Probe { get; init; }
 

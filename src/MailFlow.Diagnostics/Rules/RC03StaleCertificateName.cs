@@ -18,7 +18,10 @@ public sealed class RC03StaleCertificateName : IRootCauseRule
         ArgumentNullException.ThrowIfNull(context);
         if (context.Facts is { } facts)
         {
-            if (facts.Says("STARTTLS is required") || facts.Says("STARTTLS command first") || facts.Has("5.7.3"))
+            // "STARTTLS is required" is the receiving Exchange refusing a sender that could not start TLS
+            // because it was not offered; "Must issue a STARTTLS command first" is Exchange Online refusing an
+            // on-premises sender that did not try (TlsNegotiationFailures ranks that one).
+            if (facts.Says("STARTTLS is required") || facts.Has("5.7.3") && !facts.Says("STARTTLS command first"))
             {
                 yield return context.FromReason("RC03", Confidence.High,
                     "the receiver did not get a TLS session although TLS is required: STARTTLS was not offered, typically because TlsCertificateName names a certificate that is gone (event 12014)",

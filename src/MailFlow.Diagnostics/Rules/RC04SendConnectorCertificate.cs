@@ -22,6 +22,15 @@ public sealed class RC04SendConnectorCertificate : IRootCauseRule
                 "Get-SendConnector | fl TlsCertificateName against Get-ExchangeCertificate | fl Thumbprint,HasPrivateKey,Services,Status");
         }
 
+        // KB 4495258: with an unusable send-connector certificate the queue shows the next hop's timeout,
+        // not a TLS error, because Exchange gives up the TLS attempt and the connection then fails.
+        if (context.Facts is { } queue && queue.Says("Primary target IP address responded with")
+            && (queue.Has("4.4.1") || queue.Has("4.2.1") || queue.Has("4.4.2") && (queue.Says("timeout") || queue.Says("TimedOut"))))
+        {
+            yield return context.FromReason("RC04", Confidence.Medium, "the next hop 'timed out' or was 'unable to connect' after failover: what an unusable send-connector certificate (NoCredentials) looks like in the queue (KB 4495258)",
+                "the sending server's SmtpSend log for that next hop: TLS negotiation failed with error NoCredentials or UnknownCredentials");
+        }
+
         var failed = context.Sending.Where(s => s.TlsError is "NoCredentials" or "UnknownCredentials").ToList();
         if (failed.Count > 0)
         {

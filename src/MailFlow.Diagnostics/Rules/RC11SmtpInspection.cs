@@ -18,7 +18,7 @@ public sealed class RC11SmtpInspection : IRootCauseRule
         ArgumentNullException.ThrowIfNull(context);
         if (context.Facts is { } facts)
         {
-            if (facts.Says("STARTTLS is required") || facts.Says("STARTTLS command first") || facts.Has("5.7.3"))
+            if (facts.Says("STARTTLS is required") || facts.Has("5.7.3") && !facts.Says("STARTTLS command first"))
             {
                 yield return context.FromReason("RC11", Confidence.Medium, "a firewall's SMTP inspection can strip STARTTLS from the EHLO reply", "mailflow probe: a masked banner (220 ****) or XXXXA in place of STARTTLS");
             }

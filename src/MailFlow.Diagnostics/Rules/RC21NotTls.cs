@@ -21,6 +21,15 @@ public sealed partial class RC21NotTls : IRootCauseRule
                 yield return context.FromReason("RC21", Confidence.High, $"{code}: the connection never reached SMTP (DNS, timeout or refusal), so TLS is not involved",
                     "resolve the smart host/MX; test port 25 from outside; check the firewall allows Exchange Online's addresses");
             }
+            else if (facts.Has("4.3.2"))
+            {
+                yield return context.FromReason("RC21", Confidence.Medium, "4.3.2 service not available: the server answered but refused service (back pressure, or the transport stopped), not TLS",
+                    "the receiving server's state at that time: back pressure events (15004–15007), the transport service running");
+            }
+            else if (facts.Has("4.4.1") || facts.Has("4.2.1"))
+            {
+                yield return context.FromReason("RC21", Confidence.Medium, "or the next hop is really unreachable from the sender", "test port 25 to the next hop from the sending server");
+            }
             else if (facts.Has("4.4.318"))
             {
                 yield return context.FromReason("RC21", Confidence.Medium, "or the server or network dropped it", "the SmtpReceive log for sessions from Exchange Online's addresses at that time");

@@ -55,9 +55,29 @@ public sealed class TlsNegotiationFailures : IRootCauseRule
         ],
         ["TimedOut"] =
         [
-            ("RC21", Confidence.Medium, "the handshake timed out: a network path dropping packets (MTU, a firewall holding the session)", NetworkPath),
-            ("RC11", Confidence.Medium, "or an inspecting firewall holding the TLS records", ProbeMasking),
-            ("RC12", Confidence.Low, "or a peer that never answers the offered version", ProbeProtocols),
+            ("RC11", Confidence.Medium, "the connection timed out mid-conversation: an inspecting firewall holding what it cannot parse", ProbeMasking),
+            ("RC12", Confidence.Medium, "or a peer that never answers the offered TLS version", ProbeProtocols),
+            ("RC21", Confidence.Medium, "or a network path dropping packets (MTU, an idle timeout)", NetworkPath),
+        ],
+        // "remote server disconnected abruptly" (SMTPSEND.SuspiciousRemoteServerError): the peer hung up mid-session.
+        ["Disconnected"] =
+        [
+            ("RC12", Confidence.Medium, "the remote server disconnected abruptly: an old server refusing the offered TLS version hangs up", ProbeProtocols),
+            ("RC11", Confidence.Medium, "or an inspecting firewall cut the session", ProbeMasking),
+            ("RC21", Confidence.Low, "or the network dropped it", NetworkPath),
+        ],
+        // "Socket error SocketError" without "TLS negotiation failed": the socket failed, not necessarily the handshake.
+        ["Socket"] =
+        [
+            ("RC21", Confidence.Medium, "a socket error outside a TLS negotiation: the connection itself failed (the peer closed it, or the network)", NetworkPath),
+            ("RC12", Confidence.Medium, "or the peer closed it because TLS could not be agreed", ProbeProtocols),
+        ],
+        // Exchange Online refused an on-premises sender that did not start TLS (KB-SOCKET: TLS 1.2 unavailable on the sender).
+        ["NoStartTls"] =
+        [
+            ("RC12", Confidence.Medium, "Must issue a STARTTLS command first: the sender did not start TLS with Exchange Online, which happens when TLS 1.2 is not available to it", ProbeProtocols),
+            ("RC04", Confidence.Medium, "or the send connector's certificate was unusable, so the TLS attempt failed and the sender went on without it", "the sender's SmtpSend log: TLS negotiation failed with error NoCredentials/UnknownCredentials; Get-SendConnector | fl TlsCertificateName"),
+            ("RC03", Confidence.Low, "or, read from the other side, a receiver that offered no STARTTLS", "the EHLO reply in the log: is STARTTLS offered?"),
         ],
         ["AlgorithmMismatch"] =
         [
@@ -82,9 +102,8 @@ public sealed class TlsNegotiationFailures : IRootCauseRule
     {
         ArgumentNullException.ThrowIfNull(context);
         var host = context.Facts?.Host ?? context.Sending.FirstOrDefault(s => s.TlsFailure is not null)?.Server ?? "<host>";
-        if (context.Facts is { } facts && (facts.TlsError is { } error ? !IsCredentials(error) : facts.Says("TLS negotiation failed") || facts.Says("Connection dropped due to SocketError")))
+        if (context.Facts is { } facts && ReasonNames(facts) is (true, var name))
         {
-            var name = facts.TlsError ?? (facts.Says("SocketError") ? "SocketError" : null);
             foreach (var (cause, confidence, because, confirm) in RankingOf(name))
             {
                 yield return context.FromReason(cause, confidence, because, confirm.Replace("<host>", host, StringComparison.Ordinal));
@@ -112,6 +131,23 @@ public sealed class TlsNegotiationFailures : IRootCauseRule
                 [new Evidence(legacy.TlsSuccess!.Source.ToString(), $"this connection negotiated a legacy protocol: {legacy.TlsSuccess.Text.Split(" negotiation")[0]}; Exchange Online accepts TLS 1.2 and later only")],
                 ["HealthChecker TLSConfigurationCheck: TLS 1.2 enabled for SCHANNEL client and server, SystemDefaultTlsVersions set"], [RootCauseCatalog.All["RC12"].Fix]);
         }
+    }
+
+    /// <summary>Which ranking a reason's words call for; (false, _) when it describes no handshake or connection failure.</summary>
+    private static (bool Named, string? Name) ReasonNames(ReasonFacts facts)
+    {
+        if (facts.TlsError is { } error)
+        {
+            return (!IsCredentials(error), error);
+        }
+
+        string? name = facts.Says("Connection dropped due to SocketError") ? "SocketError"
+            : facts.Says("Connection dropped due to TimedOut") || facts.Says("Connection dropped due to timeout") ? "TimedOut"
+            : facts.Says("Socket error SocketError") ? "Socket"
+            : facts.Says("disconnected abruptly") ? "Disconnected"
+            : facts.Says("STARTTLS command first") ? "NoStartTls"
+            : null;
+        return (name is not null || facts.Says("TLS negotiation failed"), name);
     }
 
     private static bool IsCredentials(string? error) => error is not null && (error.Equals("NoCredentials", StringComparison.OrdinalIgnoreCase) || error.Equals("UnknownCredentials", StringComparison.OrdinalIgnoreCase));
