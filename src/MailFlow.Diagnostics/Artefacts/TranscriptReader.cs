@@ -236,6 +236,15 @@ public static partial class TranscriptReader
             }
         }
 
+        // The last line of a multi-line reply ("250 XRDST") after its "250-" lines on the same line.
+        foreach (Match match in FinalReply().Matches(line))
+        {
+            if (line.AsSpan(0, match.Index).Contains(match.Groups[1].Value + "-", StringComparison.Ordinal))
+            {
+                cuts.Add(match.Index);
+            }
+        }
+
         var pieces = new List<string>();
         var start = 0;
         foreach (var cut in cuts)
@@ -253,6 +262,9 @@ public static partial class TranscriptReader
 
     [GeneratedRegex(@"(?<=\s)([2-5]\d\d-\S|[2-5]\d\d [245]\.\d{1,3}\.\d{1,3}\b|(EHLO|HELO|STARTTLS|QUIT|MAIL FROM:|RCPT TO:|DATA)\b(\s+\S+)?(?=\s+[2-5]\d\d[ -]))", RegexOptions.IgnoreCase)]
     private static partial Regex RunTogether();
+
+    [GeneratedRegex(@"(?<=\s)([2-5]\d\d) \S")]
+    private static partial Regex FinalReply();
 
     [GeneratedRegex(@"^(EHLO|HELO|STARTTLS|QUIT|MAIL FROM|RCPT TO|DATA|AUTH|RSET|NOOP)\b", RegexOptions.IgnoreCase)]
     private static partial Regex CommandLine();
