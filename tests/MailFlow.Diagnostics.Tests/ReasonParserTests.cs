@@ -101,7 +101,8 @@ public sealed class ReasonParserTests
         Assert.Equal("4.7.0", reason.EnhancedCode);
         Assert.Equal("InvalidToken", reason.TlsError);
         Assert.True(reason.Truncated);
-        Assert.Equal("MAILSERVER.DOM", reason.TargetHost);
+        Assert.Null(reason.TargetHost);
+        Assert.Contains("FQDN cut off: 'MAILSERVER.DOM'", reason.Unreadable);
         Assert.Contains(ReasonExplainer.Explain(PublicSamples.OnPremisesLastError).Candidates, c => c.Cause.Id == "RC12");
     }
 

@@ -61,6 +61,11 @@ internal static class ExplainCommand
             {
                 Field("NotUnderstood", string.Join(" ", reason.Unparsed));
             }
+
+            if (reason.Unreadable.Count > 0)
+            {
+                Field("Unreadable", string.Join("; ", reason.Unreadable));
+            }
         }
 
         output.WriteFormatList(fields);

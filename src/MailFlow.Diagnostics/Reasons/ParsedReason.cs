@@ -69,7 +69,11 @@ public sealed record ParsedReason
     /// <summary>A reply from the next hop carried inside this one (<c>[Message=451 5.7.3 …]</c>, <c>-&gt; 451 …</c>, <c>responded with "…"</c>).</summary>
     public ParsedReason? Nested { get; init; }
 
-    /// <summary>A TLS error name (<c>TLS negotiation failed with error NoCredentials</c>, <c>Security status InvalidToken</c>).</summary>
+    /// <summary>
+    /// A TLS error name wherever the reason carries one: <c>TLS negotiation failed with error NoCredentials</c>,
+    /// <c>Security status InvalidToken</c>, <c>TlsNegotiationFailed</c>, or an SSPI/socket status
+    /// (SocketError, ConnectionReset, …) said in a TLS context or as "Connection dropped due to X".
+    /// </summary>
     public string? TlsError { get; init; }
 
     /// <summary>The text ends inside an item or a group: values may be cut short.</summary>
@@ -80,6 +84,13 @@ public sealed record ParsedReason
 
     /// <summary>Pieces the parser saw but could not place, so the user knows what was not understood.</summary>
     public IReadOnlyList<string> Unparsed { get; init; } = [];
+
+    /// <summary>
+    /// Fields the parser found but could not read, each naming the field and why ("LastAttemptedIP cut off:
+    /// '10.0.'", "MSG runs into OutboundProxyTargetIP"). Their typed properties stay empty rather than
+    /// holding half a value, so correlation never matches on a fragment.
+    /// </summary>
+    public IReadOnlyList<string> Unreadable { get; init; } = [];
 
     /// <summary>The innermost enhanced code (the next hop's own reply wins over the wrapper's).</summary>
     public string? InnermostEnhancedCode => Nested?.InnermostEnhancedCode ?? EnhancedCode;
