@@ -51,6 +51,13 @@ public sealed class CorpusTests(ITestOutputHelper output)
         var sample = CorpusSample.Read(Path.Combine(Folder, name));
         using var work = new TemporaryFolder();
         var diagnosis = Diagnoser.Run(sample.Request(work.Path));
+        if (sample.Limit is not null && diagnosis.NothingRead)
+        {
+            // Beyond what its text tells: then it must say what it could not use and what to collect.
+            Assert.Contains(diagnosis.Notes, n => n.StartsWith("nothing usable was read", StringComparison.Ordinal));
+            return;
+        }
+
         Assert.False(diagnosis.NothingRead, $"{name}: diagnose read nothing usable: {string.Join("; ", diagnosis.Inputs.Select(i => $"{i.Source} {i.Problem}"))}");
     }
 

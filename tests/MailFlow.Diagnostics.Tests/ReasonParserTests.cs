@@ -74,7 +74,7 @@ public sealed class ReasonParserTests
     [InlineData(PublicSamples.S21SendConnector, "RC04")]
     [InlineData(PublicSamples.S21NoCredentials, "RC04")]
     [InlineData(PublicSamples.S10Queue, "RC12")]
-    [InlineData(PublicSamples.S10StartTls, "RC03")]
+    [InlineData(PublicSamples.S10StartTls, "RC12")]
     [InlineData(PublicSamples.S11, "RC20")]
     [InlineData(PublicSamples.S16Refused, "RC21")]
     [InlineData(PublicSamples.S16UntrustedRoot, "RC06")]

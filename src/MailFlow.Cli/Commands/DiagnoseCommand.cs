@@ -17,10 +17,16 @@ internal static class DiagnoseCommand
         var probe = new Option<string?>("--probe") { Description = "HOST[:PORT] to probe as a sending MTA and include in the evidence" };
         var ca = new Option<string[]>("--ca") { Description = "Extra trusted root(s) for --probe, PEM", AllowMultipleArgumentsPerToken = true };
         var html = new Option<string?>("--html") { Description = "Also write one self-contained HTML report to this file" };
-        var command = new Command("diagnose", "Name the root cause from the evidence given, cite it by file:line and print the fix") { reason, logs, certs, connectors, expect, probe, ca, html };
+        var artefacts = new Argument<string[]>("artefacts")
+        {
+            Description = "Any other files or folders: logs with or without their header, transcripts, fl dumps, Test-Certificate/certutil output, event texts, queue dumps (each recognised by its content)",
+            Arity = ArgumentArity.ZeroOrMore,
+        };
+        var command = new Command("diagnose", "Name the root cause from the evidence given, cite it by file:line and print the fix") { artefacts, reason, logs, certs, connectors, expect, probe, ca, html };
         command.SetAction(wrap(context =>
         {
-            foreach (var path in (context.Parse.GetValue(logs) ?? []).Concat(new[] { context.Parse.GetValue(certs), context.Parse.GetValue(connectors) }.OfType<string>()))
+            var evidence = context.Parse.GetValue(artefacts) ?? [];
+            foreach (var path in (context.Parse.GetValue(logs) ?? []).Concat(evidence).Concat(new[] { context.Parse.GetValue(certs), context.Parse.GetValue(connectors) }.OfType<string>()))
             {
                 if (!File.Exists(path) && !Directory.Exists(path))
                 {
@@ -46,6 +52,7 @@ internal static class DiagnoseCommand
                 Probe = probed,
                 Reason = context.Parse.GetValue(reason),
                 Logs = context.Parse.GetValue(logs) ?? [],
+                Evidence = evidence,
                 Certificates = context.Parse.GetValue(certs),
                 Connectors = context.Parse.GetValue(connectors),
                 Expect = context.Parse.GetValue(expect),
@@ -69,7 +76,8 @@ internal static class DiagnoseCommand
                 Write(context, diagnosis);
             }
 
-            return MailFlowCli.Success;
+            // Nothing to reason on is a failure of the input, not a finding: say so by the exit code too.
+            return diagnosis.NothingRead ? MailFlowCli.OperationFailed : MailFlowCli.Success;
         }));
         return command;
     }
@@ -78,6 +86,11 @@ internal static class DiagnoseCommand
     {
         var output = context.Output.Out;
         output.WriteLine($"Read {diagnosis.SessionsRead} protocol-log session(s){(diagnosis.Malformed.Count > 0 ? $"; {diagnosis.Malformed.Count} line(s) not understood: {string.Join(", ", diagnosis.Malformed.Take(5))}" : string.Empty)}.");
+        foreach (var input in diagnosis.Inputs)
+        {
+            output.WriteLine(input.Usable ? $"  read    {input.Source}: {input.Kind}, {input.Items} item(s)" : $"  UNUSED  {input.Source}: {input.Problem ?? "nothing in it"}");
+        }
+
         foreach (var prediction in diagnosis.Predictions)
         {
             output.WriteLine($"{prediction.Connector}: Exchange's selection (searching {prediction.SearchedFor}) picks {prediction.PredictedSubject ?? "nothing"} {prediction.PredictedThumbprint}" +

@@ -15,14 +15,18 @@ internal static class ExplainCommand
         {
             var value = context.Parse.GetValue(text)!;
             var explanation = ReasonExplainer.Explain(value == "-" ? Console.In.ReadToEnd() : value);
+            // Text with no code, token or TLS error and no candidate explained nothing: fail, so a script notices.
+            var understood = explanation.Codes.Count > 0 || explanation.Candidates.Count > 0 || explanation.Reason.Token is not null || explanation.Reason.TlsError is not null;
             if (context.Output.Json)
             {
                 context.Output.WriteJson(explanation);
-                return MailFlowCli.Success;
+            }
+            else
+            {
+                Write(context, explanation);
             }
 
-            Write(context, explanation);
-            return MailFlowCli.Success;
+            return understood ? MailFlowCli.Success : MailFlowCli.OperationFailed;
         }));
         return command;
     }

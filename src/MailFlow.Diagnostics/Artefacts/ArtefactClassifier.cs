@@ -141,7 +141,9 @@ public static partial class ArtefactClassifier
         }
 
         var transcript = TranscriptReader.Read(file, lines);
-        if (transcript.Banner is not null && (transcript.EhloKeywords.Count > 0 || transcript.StartTlsReply is not null) || transcript.CertificateSubject is not null)
+        // A masked banner is evidence on its own (SMTP inspection), even pasted without the rest of the session.
+        if (transcript.Banner is not null && (transcript.EhloKeywords.Count > 0 || transcript.StartTlsReply is not null || Context.ServerObservation.IsMaskedBanner(transcript.Banner.Text.Trim()))
+            || transcript.CertificateSubject is not null)
         {
             return As(ArtefactKind.Transcript, transcript.Banner is not null ? "an SMTP banner and the server's replies" : "openssl s_client output");
         }

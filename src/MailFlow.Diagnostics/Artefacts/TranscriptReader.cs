@@ -236,6 +236,13 @@ public static partial class TranscriptReader
             }
         }
 
+        // Every line break lost, whitespace too ("250-PIPELINING250-XXXXXXXA250 XXXBstarttls500 unrecognized"):
+        // a reply code straight after a letter, or a typed command straight after an upper-case keyword.
+        foreach (Match match in Glued().Matches(line))
+        {
+            cuts.Add(match.Index);
+        }
+
         // The last line of a multi-line reply ("250 XRDST") after its "250-" lines on the same line.
         foreach (Match match in FinalReply().Matches(line))
         {
@@ -266,10 +273,14 @@ public static partial class TranscriptReader
     [GeneratedRegex(@"(?<=\s)([2-5]\d\d) \S")]
     private static partial Regex FinalReply();
 
+    [GeneratedRegex(@"(?<=[A-Za-z])[2-5]\d\d(?=[- ][A-Za-z])|(?<=[A-Z])(?:starttls|ehlo|helo|quit)(?=[2-5]\d\d|$)")]
+    private static partial Regex Glued();
+
     [GeneratedRegex(@"^(EHLO|HELO|STARTTLS|QUIT|MAIL FROM|RCPT TO|DATA|AUTH|RSET|NOOP)\b", RegexOptions.IgnoreCase)]
     private static partial Regex CommandLine();
 
-    [GeneratedRegex(@"^(?<code>[2-5]\d\d)(?<more>[ -]|$)(?<text>.*)$")]
+    // A mask-banner reply runs its asterisks straight after the code ("220*****…0*2***", KB 320027).
+    [GeneratedRegex(@"^(?<code>[2-5]\d\d)(?<more>[ -]|$|(?=\*))(?<text>.*)$")]
     private static partial Regex ReplyLine();
 
     [GeneratedRegex(@"^(subject=|\s*0 s:)(?<value>.+)$")]

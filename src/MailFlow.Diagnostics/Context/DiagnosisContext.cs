@@ -44,6 +44,12 @@ public sealed class DiagnosisContext
     /// <summary>Receive and send connectors of the dump (a send connector has AddressSpaces or SmartHosts).</summary>
     public IReadOnlyList<DumpedObject> Connectors { get; init; } = [];
 
+    /// <summary>Chain and revocation statuses from Test-Certificate, certutil or CAPI2 text.</summary>
+    public IReadOnlyList<CertificateHealthFinding> Health { get; init; } = [];
+
+    /// <summary>What the tolerant readers had to repair in pasted logs and transcripts ("line 6 rejoined with line 7").</summary>
+    public IReadOnlyList<string> Repairs { get; init; } = [];
+
     public ProbeReport? Probe { get; init; }
 
     public bool LogsGiven { get; init; }
@@ -52,9 +58,12 @@ public sealed class DiagnosisContext
 
     public bool ConnectorsGiven { get; init; }
 
-    public IEnumerable<DumpedObject> ReceiveConnectors => Connectors.Where(c => c["Bindings"] is not null || c["AuthMechanism"] is not null || c["TransportRole"] is not null);
+    /// <summary>Connectors of the dump that are not send connectors (Get-ReceiveConnector output, or a dump that does not say).</summary>
+    public IEnumerable<DumpedObject> ReceiveConnectors => Connectors.Where(c => !IsSendConnector(c));
 
-    public IEnumerable<DumpedObject> SendConnectors => Connectors.Where(c => c["AddressSpaces"] is not null || c["SmartHosts"] is not null || c["DNSRoutingEnabled"] is not null);
+    public IEnumerable<DumpedObject> SendConnectors => Connectors.Where(IsSendConnector);
+
+    private static bool IsSendConnector(DumpedObject connector) => connector["AddressSpaces"] is not null || connector["SmartHosts"] is not null || connector["DNSRoutingEnabled"] is not null;
 
     public static DiagnosisContext ForReason(ParsedReason reason) => new() { Reason = reason, Facts = ReasonFacts.Of(reason) };
 
@@ -76,6 +85,12 @@ public sealed class DiagnosisContext
             .Select(p => new Evidence(p.Where, p.Finding))
             .ToList();
     }
+
+    /// <summary>Certificate-health statements with one of <paramref name="meanings"/>, as evidence (file:line, the token as written, the certificate it names).</summary>
+    public IReadOnlyList<Evidence> HealthSaid(params CertificateHealth[] meanings) =>
+        Health.Where(h => meanings.Contains(h.Meaning))
+            .Select(h => new Evidence(h.Source.ToString(), $"{h.Token}{((h.Subject ?? h.Thumbprint) is { } which ? " for " + which : string.Empty)}: {h.Meaning}"))
+            .ToList();
 
     /// <summary>Whether a certificate the logs recorded carries <paramref name="name"/> (SAN, or the subject CN when it has no SAN).</summary>
     public static bool Carries(Logs.Reading.LoggedCertificate certificate, ReferenceIdentifier name)

@@ -149,6 +149,37 @@ public sealed partial record ServerObservation
     }
 
     /// <summary>
+    /// A pasted interactive session (telnet, swaks, openssl s_client): whoever typed it was the client,
+    /// so it is the sender's view, like an SmtpSend log, without times.
+    /// </summary>
+    public static ServerObservation? Of(Artefacts.SmtpTranscript transcript)
+    {
+        ArgumentNullException.ThrowIfNull(transcript);
+        if (!transcript.IsTranscript)
+        {
+            return null;
+        }
+
+        var first = transcript.Banner ?? transcript.EhloKeywords.FirstOrDefault()?.Source ?? transcript.StartTlsReply ?? transcript.CertificateSubjectSource!;
+        var session = new ProtocolSession { ConnectorId = "transcript", SessionId = Path.GetFileName(transcript.File), Outbound = true };
+        session.Lines.Add(first);
+        var ehlo = transcript.EhloKeywords.FirstOrDefault();
+        return new ServerObservation
+        {
+            Session = session,
+            From = ObservedFrom.SendingServer,
+            Server = "the server in " + Path.GetFileName(transcript.File),
+            Banner = transcript.Banner is { } banner ? new Said(banner.Text.Trim(), banner) : null,
+            EhloReply = ehlo is null ? null : new Said(string.Join(" ", transcript.EhloKeywords.Select(k => k.Keyword)), ehlo.Source),
+            Keywords = transcript.EhloKeywords.Select(k => k.Keyword.ToUpperInvariant()).ToList(),
+            StartTlsAnswer = transcript.StartTlsReply is { } reply ? new Said(reply.Text.Trim(), reply) : null,
+            ServerCertificate = transcript.CertificateSubject is { } subject
+                ? new LoggedCertificate(subject, transcript.CertificateIssuer, null, null, [], transcript.CertificateSubjectSource ?? first)
+                : null,
+        };
+    }
+
+    /// <summary>
     /// Keywords of one EHLO reply row. Exchange logs the whole reply on one row (<c>250  host Hello [ip] SIZE … STARTTLS …</c>);
     /// other MTAs a row per line (<c>250-host</c>, <c>250-SIZE 10240000</c>, <c>250 STARTTLS</c>), where the first row is the greeting
     /// (RFC 5321 §4.1.1.1) and each later row starts with one keyword.

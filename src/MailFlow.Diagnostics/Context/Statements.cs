@@ -50,6 +50,9 @@ public static partial class Statements
         return found;
     }
 
+    /// <summary>Whether a text carries a status code or a failure phrase, the test a statement passes.</summary>
+    public static bool IsTelling(string text) => Telling().IsMatch(text ?? string.Empty);
+
     /// <summary>An enhanced status code, or a phrase that names a TLS or certificate failure without one.</summary>
     [GeneratedRegex(@"\b[245]\.\d{1,3}\.\d{1,3}\b|TLS negotiation failed|Security status|could not find a certificate|SocketError|PRX5|Winsock error|Socket error code", RegexOptions.IgnoreCase)]
     private static partial Regex Telling();

@@ -1,4 +1,5 @@
 using MailFlow.Certificates.Names;
+using MailFlow.Diagnostics.Artefacts;
 using MailFlow.Diagnostics.Context;
 using MailFlow.Diagnostics.Dumps;
 using MailFlow.Diagnostics.Reasons;
@@ -24,7 +25,12 @@ public static class Diagnoser
         var context = Read(request, inputs, out var malformed, out var sessions);
         var findings = Settle(RuleCatalog.All.SelectMany(r => r.Evaluate(context)), context, capReasonOnly: true);
 
-        var notes = new List<string>();
+        var notes = new List<string>(context.Repairs.Take(20).Select(r => "repaired: " + r));
+        if (context.Repairs.Count > 20)
+        {
+            notes.Add($"repaired: {context.Repairs.Count - 20} more line(s)");
+        }
+
         if (Ambiguity(findings) is { } ambiguous)
         {
             notes.Add(ambiguous);
@@ -52,27 +58,91 @@ public static class Diagnoser
         };
     }
 
-    /// <summary>Every input into one context; each input's yield recorded so an empty or unreadable one is reported by name.</summary>
+    /// <summary>
+    /// Every input into one context. Files and folders given as logs or evidence are classified by content
+    /// (<see cref="ArtefactClassifier"/>) and each read for what it is; each input's yield is recorded so an
+    /// empty or unreadable one is reported by name.
+    /// </summary>
     private static DiagnosisContext Read(DiagnosisRequest request, List<InputRead> inputs, out List<string> malformed, out List<ProtocolSession> sessions)
     {
         var reader = new ExchangeLogReader { BytesRead = request.LogBytesRead };
-        var files = request.Logs.SelectMany(p => Directory.Exists(p) ? ExchangeLogReader.Files(p) : [p]).ToList();
-        foreach (var folder in request.Logs.Where(p => Directory.Exists(p) && !ExchangeLogReader.Files(p).Any()))
+        var artefacts = request.Logs.Concat(request.Evidence).SelectMany(ArtefactClassifier.ClassifyAll).DistinctBy(a => a.File).ToList();
+        var logs = new List<(string File, bool Headed)>();
+        var statements = new List<(string Text, SourceLine Source)>();
+        var certificates = new List<DumpedObject>();
+        var connectors = new List<DumpedObject>();
+        var health = new List<CertificateHealthFinding>();
+        var transcripts = new List<ServerObservation>();
+        var repairs = new List<string>();
+        var unreadable = new List<string>();
+        malformed = unreadable;
+        foreach (var artefact in artefacts)
         {
-            inputs.Add(new InputRead(folder, "folder", 0, "no .log files in it"));
+            switch (artefact.Kind)
+            {
+                case ArtefactKind.SmtpReceiveLog or ArtefactKind.SmtpSendLog or ArtefactKind.ProtocolLog or ArtefactKind.MessageTrackingLog:
+                    logs.Add((artefact.File, StartsWithHeader(artefact.File)));
+                    break;
+                case ArtefactKind.Transcript:
+                    var transcript = TranscriptReader.Read(artefact.File);
+                    repairs.AddRange(transcript.Repairs);
+                    if (ServerObservation.Of(transcript) is { } seen)
+                    {
+                        transcripts.Add(seen);
+                    }
+
+                    inputs.Add(new InputRead(artefact.File, "transcript", transcript.IsTranscript ? 1 : 0, transcript.IsTranscript ? null : "no banner, EHLO reply or STARTTLS answer"));
+                    break;
+                case ArtefactKind.ExchangeCertificateDump:
+                    Dump(artefact.File, "Get-ExchangeCertificate | fl", "Thumbprint", certificates, inputs, malformed);
+                    break;
+                case ArtefactKind.ReceiveConnectorDump or ArtefactKind.SendConnectorDump:
+                    Dump(artefact.File, artefact.Kind == ArtefactKind.SendConnectorDump ? "Get-SendConnector | fl" : "Get-ReceiveConnector | fl", "Identity", connectors, inputs, malformed);
+                    break;
+                case ArtefactKind.CertificateHealth:
+                    var found = CertificateHealthReader.Read(artefact.File);
+                    health.AddRange(found);
+                    inputs.Add(new InputRead(artefact.File, "certificate health", found.Count, found.Count == 0 ? "no chain or revocation status recognised" : null));
+                    break;
+                case ArtefactKind.EventText or ArtefactKind.Reason:
+                    var read = Statements.Read(artefact.File);
+                    statements.AddRange(read);
+                    inputs.Add(new InputRead(artefact.File, artefact.Kind == ArtefactKind.EventText ? "event text" : "reason text", read.Count, read.Count == 0 ? "no status code, reason, event or TLS failure text recognised" : null));
+                    break;
+                default:
+                    // Not a log, dump or transcript; a line or two of it may still say what failed.
+                    var said = artefact.Why.Contains("binary", StringComparison.OrdinalIgnoreCase) ? [] : Statements.Read(artefact.File);
+                    statements.AddRange(said);
+                    inputs.Add(said.Count > 0 ? new InputRead(artefact.File, "text", said.Count) : new InputRead(artefact.File, "unusable", 0, artefact.Why));
+                    break;
+            }
         }
 
         // One pass: protocol rows become sessions; the latest deferral or failure of a message-tracking log
         // given among the logs stands in for --reason when there is none (custom-data holds Exchange
-        // Online's reason, recipient-status the LED).
+        // Online's reason, recipient-status the LED). Headed files stream through the strict reader;
+        // pastes without a header go through the tolerant one, whose repairs are reported.
         (LogRow? Row, string? Text) tracked = default;
         var perFile = new Dictionary<string, int>();
         IEnumerable<LogRow> ProtocolRows()
         {
-            foreach (var file in files)
+            foreach (var (file, headed) in logs)
             {
                 perFile[file] = 0;
-                foreach (var row in reader.Read(file))
+                IEnumerable<LogRow> rows;
+                if (headed)
+                {
+                    rows = reader.Read(file);
+                }
+                else
+                {
+                    var tolerant = TolerantLogReader.Read(file);
+                    repairs.AddRange(tolerant.Repairs);
+                    unreadable.AddRange(tolerant.Unreadable);
+                    rows = tolerant.Rows;
+                }
+
+                foreach (var row in rows)
                 {
                     if (row["event-id"] is { Length: > 0 } eventId)
                     {
@@ -82,7 +152,7 @@ public static class Diagnoser
                             tracked = (row, text);
                         }
                     }
-                    else if (row["session-id"] is { Length: > 0 })
+                    else if (row["session-id"] is not null)
                     {
                         perFile[file]++;
                         yield return row;
@@ -92,24 +162,27 @@ public static class Diagnoser
         }
 
         sessions = ProtocolLogSessions.Read(ProtocolRows()).ToList();
-        malformed = new List<string>(reader.Malformed);
+        malformed.InsertRange(0, reader.Malformed);
 
         // A "log" without rows is often a pasted line or two ("TLS negotiation failed with error NoCredentials"):
         // read it, like every other text, for the statements it makes.
-        var statements = new List<(string Text, SourceLine Source)>();
         foreach (var (file, rows) in perFile)
         {
             var read = rows == 0 ? Statements.Read(file) : [];
             statements.AddRange(read);
             inputs.Add(rows > 0 ? new InputRead(file, "log", rows)
-                : new InputRead(file, "text", read.Count, read.Count == 0 ? "no protocol-log or message-tracking rows (is there a #Fields header?) and no status or failure text" : null));
+                : new InputRead(file, "text", read.Count, read.Count == 0 ? "no protocol-log or message-tracking rows and no status or failure text" : null));
         }
 
-        foreach (var file in request.Evidence)
+        // A dump named explicitly and also found in a folder given is read once.
+        if (request.Certificates is not null && !artefacts.Any(a => Path.GetFullPath(a.File) == Path.GetFullPath(request.Certificates)))
         {
-            var read = Statements.Read(file);
-            statements.AddRange(read);
-            inputs.Add(new InputRead(file, "text", read.Count, read.Count == 0 ? "no status code, reason, event or TLS failure text recognised" : null));
+            Dump(request.Certificates, "Get-ExchangeCertificate | fl", "Thumbprint", certificates, inputs, malformed);
+        }
+
+        if (request.Connectors is not null && !artefacts.Any(a => Path.GetFullPath(a.File) == Path.GetFullPath(request.Connectors)))
+        {
+            Dump(request.Connectors, "Get-ReceiveConnector | fl", "Identity", connectors, inputs, malformed);
         }
 
         // The reason given wins; then a tracking log's latest deferral; then the first statement of the other texts.
@@ -119,20 +192,9 @@ public static class Diagnoser
         var others = statements.Where(s => s.Text != reasonText).Select(s => ReasonParser.Parse(s.Text)).ToList();
         if (request.Reason is not null)
         {
-            var recognised = reason!.Format != ReasonFormat.Unknown && (reason.SmtpCode is not null || reason.EnhancedCode is not null || reason.Token is not null || reason.TlsError is not null || reason.Text is not null);
-            inputs.Add(new InputRead("reason", "reason", recognised ? 1 : 0, recognised ? null : "no code, token or text recognised"));
-        }
-
-        var certificates = request.Certificates is null ? [] : FormatListReader.Read(request.Certificates, malformed).Where(o => o["Thumbprint"] is not null).ToList();
-        if (request.Certificates is not null)
-        {
-            inputs.Add(new InputRead(request.Certificates, "Get-ExchangeCertificate | fl", certificates.Count, certificates.Count == 0 ? "no object with a Thumbprint" : null));
-        }
-
-        var connectors = request.Connectors is null ? [] : FormatListReader.Read(request.Connectors, malformed).Where(o => o["Identity"] is not null).ToList();
-        if (request.Connectors is not null)
-        {
-            inputs.Add(new InputRead(request.Connectors, "Get-ReceiveConnector | fl", connectors.Count, connectors.Count == 0 ? "no object with an Identity" : null));
+            var facts = ReasonFacts.Of(reason!);
+            var recognised = reason!.SmtpCode is not null || facts.Codes.Count > 0 || facts.Token is not null || facts.TlsError is not null || Statements.IsTelling(request.Reason);
+            inputs.Add(new InputRead("reason", "reason", recognised ? 1 : 0, recognised ? null : "no status code, token or TLS error recognised"));
         }
 
         if (request.Probe is { } probe)
@@ -141,7 +203,7 @@ public static class Diagnoser
         }
 
         var expected = request.Expect ?? reason?.ExpectedSubject ?? reason?.TargetHost ?? reason?.OutboundProxyTargetHostName;
-        var observations = sessions.Select(ServerObservation.Of).ToList();
+        var observations = sessions.Select(ServerObservation.Of).Concat(transcripts).ToList();
         return new DiagnosisContext
         {
             Reason = reason,
@@ -155,11 +217,27 @@ public static class Diagnoser
             History = CertificateHistory.Of(observations),
             Certificates = certificates,
             Connectors = connectors,
+            Health = health,
+            Repairs = repairs,
             Probe = request.Probe,
-            LogsGiven = request.Logs.Count > 0,
-            CertificatesGiven = request.Certificates is not null,
-            ConnectorsGiven = request.Connectors is not null,
+            LogsGiven = logs.Count > 0,
+            CertificatesGiven = certificates.Count > 0,
+            ConnectorsGiven = connectors.Count > 0,
         };
+    }
+
+    private static void Dump(string file, string kind, string key, List<DumpedObject> into, List<InputRead> inputs, List<string> malformed)
+    {
+        var objects = FormatListReader.Read(file, malformed).Where(o => o[key] is not null).ToList();
+        into.AddRange(objects);
+        inputs.Add(new InputRead(file, kind, objects.Count, objects.Count == 0 ? $"no object with a {key}" : null));
+    }
+
+    /// <summary>Whether the file opens with Exchange's <c>#</c> header lines, so the fast strict reader applies.</summary>
+    private static bool StartsWithHeader(string file)
+    {
+        using var stream = new StreamReader(file);
+        return stream.ReadLine()?.TrimStart('\uFEFF').StartsWith('#') == true;
     }
 
     /// <summary>

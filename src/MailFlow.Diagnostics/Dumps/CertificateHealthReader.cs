@@ -57,6 +57,8 @@ public static partial class CertificateHealthReader
         (Token(@"(0x)?800B010F"), CertificateHealth.NameMismatch),
         (Sentence(@"(Leaf )?certificate is REVOKED"), CertificateHealth.Revoked),
         (Sentence(@"unable to check revocation because the revocation server was offline"), CertificateHealth.RevocationUnknown),
+        // The Exchange Management Console's wording for Status RevocationCheckFailure.
+        (Sentence(@"status could not be determined because the revocation check failed"), CertificateHealth.RevocationUnknown),
         (Sentence(@"Incomplete certificate chain"), CertificateHealth.PartialChain),
         (Sentence(@"Leaf certificate revocation check passed"), CertificateHealth.Valid),
     ];

@@ -24,7 +24,8 @@ public sealed class RC04SendConnectorCertificate : IRootCauseRule
 
         // KB 4495258: with an unusable send-connector certificate the queue shows the next hop's timeout,
         // not a TLS error, because Exchange gives up the TLS attempt and the connection then fails.
-        if (context.Facts is { } queue && queue.Says("Primary target IP address responded with")
+        if (context.Facts is { } queue
+            && (queue.Says("Primary target IP address responded with") || queue.Says("Attempted failover to alternate host") || queue.Says("Target host responded with error"))
             && (queue.Has("4.4.1") || queue.Has("4.2.1") || queue.Has("4.4.2") && (queue.Says("timeout") || queue.Says("TimedOut"))))
         {
             yield return context.FromReason("RC04", Confidence.Medium, "the next hop 'timed out' or was 'unable to connect' after failover: what an unusable send-connector certificate (NoCredentials) looks like in the queue (KB 4495258)",

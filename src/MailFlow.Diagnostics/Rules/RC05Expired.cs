@@ -1,6 +1,7 @@
 using System.Globalization;
 using MailFlow.Diagnostics.Context;
 using MailFlow.Diagnostics.Diagnose;
+using MailFlow.Diagnostics.Dumps;
 using MailFlow.Diagnostics.RootCauses;
 
 namespace MailFlow.Diagnostics.Rules;
@@ -35,9 +36,10 @@ public sealed class RC05Expired : IRootCauseRule
         }
 
         evidence.AddRange(context.ProbeSaid("expired", "not-yet-valid"));
+        evidence.AddRange(context.HealthSaid(CertificateHealth.Expired));
         if (evidence.Count > 0)
         {
-            var probed = evidence.Any(e => e.Source.StartsWith("probe ", StringComparison.Ordinal));
+            var probed = evidence.Any(e => e.Source != context.ReasonSource);
             yield return new Finding("RC05", RootCauseCatalog.All["RC05"].Title, evidence.Count > 1 || probed ? Confidence.High : Confidence.Medium, evidence,
                 evidence.Count > 1 || probed ? [] : [$"mailflow probe {facts?.HostOrTarget ?? context.Expected ?? "<host>"}: NotAfter of the presented certificate"], [RootCauseCatalog.All["RC05"].Fix]);
         }

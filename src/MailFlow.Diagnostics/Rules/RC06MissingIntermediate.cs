@@ -1,5 +1,6 @@
 using MailFlow.Diagnostics.Context;
 using MailFlow.Diagnostics.Diagnose;
+using MailFlow.Diagnostics.Dumps;
 using MailFlow.Diagnostics.RootCauses;
 
 namespace MailFlow.Diagnostics.Rules;
@@ -29,6 +30,13 @@ public sealed class RC06MissingIntermediate : IRootCauseRule
             {
                 yield return context.FromReason("RC06", Confidence.Low, "an on-premises chain with a missing intermediate also fails attribution", "the CAPI2 log / Test-Certificate on the send connector's certificate");
             }
+        }
+
+        // Test-Certificate / certutil / CAPI2 on the server: a chain that stops short of a trusted root.
+        if (context.HealthSaid(CertificateHealth.PartialChain, CertificateHealth.UntrustedRoot) is { Count: > 0 } health)
+        {
+            yield return new Finding("RC06", RootCauseCatalog.All["RC06"].Title, Confidence.High, health,
+                ["whether the root itself is public (then an intermediate is missing) or a company's own CA (then the certificate is the wrong one, RC01)"], [RootCauseCatalog.All["RC06"].Fix]);
         }
 
         if (context.ProbeSaid("missing-intermediate") is { Count: > 0 } probed)

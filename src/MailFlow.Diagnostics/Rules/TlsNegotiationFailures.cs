@@ -75,19 +75,8 @@ public sealed class TlsNegotiationFailures : IRootCauseRule
         // Exchange Online refused an on-premises sender that did not start TLS (KB-SOCKET: TLS 1.2 unavailable on the sender).
         ["NoStartTls"] =
         [
-            ("RC12", Confidence.Medium, "Must issue a STARTTLS command first: the sender did not start TLS with Exchange Online, which happens when TLS 1.2 is not available to it", ProbeProtocols),
-            ("RC04", Confidence.Medium, "or the send connector's certificate was unusable, so the TLS attempt failed and the sender went on without it", "the sender's SmtpSend log: TLS negotiation failed with error NoCredentials/UnknownCredentials; Get-SendConnector | fl TlsCertificateName"),
-            ("RC03", Confidence.Low, "or, read from the other side, a receiver that offered no STARTTLS", "the EHLO reply in the log: is STARTTLS offered?"),
-        ],
-        ["AlgorithmMismatch"] =
-        [
-            ("RC13", Confidence.High, "AlgorithmMismatch: no cipher suite in common", ProbeCiphers),
-            ("RC12", Confidence.Medium, "or no protocol version in common", ProbeProtocols),
-        ],
-        ["IllegalMessage"] =
-        [
-            ("RC13", Confidence.Medium, "IllegalMessage: the peer sent a handshake alert (handshake_failure: often no common cipher suite)", ProbeCiphers),
-            ("RC12", Confidence.Medium, "or a protocol version alert", ProbeProtocols),
+            ("RC12", Confidence.Medium, "Must issue a STARTTLS command first: the sender did not start TLS with Exchange Online, which happens when TLS 1.2 is not available to it (KB-SOCKET)", ProbeProtocols),
+            ("RC04", Confidence.Low, "or the send connector's certificate was unusable, so the TLS attempt failed and the sender went on without it", "the sender's SmtpSend log: TLS negotiation failed with error NoCredentials/UnknownCredentials; Get-SendConnector | fl TlsCertificateName"),
         ],
     };
 

@@ -134,7 +134,8 @@ public static class ProtocolLogSessions
 
         foreach (var session in headerless)
         {
-            session.Outbound = session.Dialogue.FirstOrDefault(d => d.Event is '<' or '>' && IsReply(d.Data)) is { Event: '<' };
+            // No reply to go by (only * rows pasted): Exchange names receive connectors "SERVER\Name", send connectors without a server.
+            session.Outbound = session.Dialogue.FirstOrDefault(d => d.Event is '<' or '>' && IsReply(d.Data)) is { } reply ? reply.Event == '<' : !session.ConnectorId.Contains('\\');
         }
 
         return order;
