@@ -81,7 +81,7 @@ public static class Diagnoser
         {
             Sessions = sessions.Where(s => s.CertificateSent is not null || s.TlsResult is not null || s.StartTlsOffered).Take(50)
                 .Select(s => new SessionSummary(s.ConnectorId, s.SessionId, s.RemoteEndpoint, s.Start, s.Ehlo, s.StartTlsOffered, s.CertificateSent?.Subject, s.CertificateSent?.Thumbprint, s.TlsResult,
-                    s.Lines.Take(40).Select(l => $"{l} {l.Text}").ToList()))
+                    s.Lines.Take(40).Select(l => $"{l} {l.Text}").ToList()) { Server = s.LocalEndpoint })
                 .ToList(),
         };
     }

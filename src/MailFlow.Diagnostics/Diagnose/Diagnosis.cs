@@ -41,7 +41,17 @@ public sealed record ConnectorPrediction(string Connector, string SearchedFor, s
 }
 
 /// <summary>One protocol-log session's TLS conversation, for the timeline.</summary>
-public sealed record SessionSummary(string Connector, string SessionId, string? Remote, DateTime Start, string? Ehlo, bool StartTlsOffered, string? CertificateSubject, string? CertificateThumbprint, string? TlsResult, IReadOnlyList<string> Lines);
+public sealed record SessionSummary(string Connector, string SessionId, string? Remote, DateTime Start, string? Ehlo, bool StartTlsOffered, string? CertificateSubject, string? CertificateThumbprint, string? TlsResult, IReadOnlyList<string> Lines)
+{
+    /// <summary>The local endpoint the session was logged on (address:port as the log writes it): which server answered.</summary>
+    public string? Server { get; init; }
+}
+
+/// <summary>
+/// A configuration or certificate change seen in the evidence, at a time. Server and Connector say where;
+/// both null means it applies everywhere (the report draws it across every lane).
+/// </summary>
+public sealed record ObservedChange(DateTime At, string? Server, string? Connector, string What);
 
 public sealed record Diagnosis(
     ParsedReason? Reason,
@@ -53,4 +63,7 @@ public sealed record Diagnosis(
 {
     /// <summary>Up to 50 sessions that touched TLS, oldest first.</summary>
     public IReadOnlyList<SessionSummary> Sessions { get; init; } = [];
+
+    /// <summary>Configuration and certificate changes the rules saw, for the timeline.</summary>
+    public IReadOnlyList<ObservedChange> Changes { get; init; } = [];
 }
