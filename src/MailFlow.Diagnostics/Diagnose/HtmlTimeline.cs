@@ -45,7 +45,7 @@ internal static class HtmlTimeline
     /// en-US parsing accepts both. A server writing its own locale (<c>14.04.2017 13:07:17</c>) is not
     /// guessed at: null, and the page says so. Times without a zone are taken as UTC, as Exchange Online's are.
     /// </summary>
-    internal static DateTime? ParseRetryTime(string text) =>
+    private static DateTime? ParseRetryTime(string text) =>
         DateTime.TryParse(text, CultureInfo.GetCultureInfo("en-US"), DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal, out var at) ? at : null;
 
     public static void Append(StringBuilder html, Diagnosis diagnosis)
