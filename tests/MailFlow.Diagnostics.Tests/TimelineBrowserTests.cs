@@ -31,8 +31,9 @@ public sealed partial class TimelineBrowserTests : IDisposable
           svg?.scrollIntoView();
           const box = e => e.getBoundingClientRect();
           const lines = g => [...g.querySelectorAll('line')].map(l => { const r = box(l); return { x: r.x + r.width / 2, top: r.top, bottom: r.bottom }; });
-          const lanes = svg ? [...svg.querySelectorAll('g.lane')].map(g => {
-            const band = box(g.querySelector('.lane-band'));
+          const bands = svg ? [...svg.querySelectorAll('.lane-band')] : [];
+          const lanes = svg ? [...svg.querySelectorAll('g.lane')].map((g, i) => {
+            const band = box(bands[i]);
             return { label: g.querySelector('.lane-label').textContent, top: band.top, bottom: band.bottom,
               marks: [...g.querySelectorAll('g.mark')].map(m => {
                 const c = m.querySelector('circle'); const r = box(c); const x = r.x + r.width / 2, y = r.y + r.height / 2;
@@ -123,7 +124,7 @@ public sealed partial class TimelineBrowserTests : IDisposable
         var broken = new (string Name, string Html, string Expect)[]
         {
             ("wrong colour", ReplaceFirst(html, $"r=\"6\" fill=\"{colourA}\"", $"r=\"6\" fill=\"{colourB}\""), "coloured"),
-            ("lane missing", html[..laneStarts[1].Index] + html[html.IndexOf("<g class=\"axis\">", StringComparison.Ordinal)..], "lanes"),
+            ("lane missing", html[..laneStarts[1].Index] + html[html.IndexOf("</svg>", StringComparison.Ordinal)..], "lanes"),
             ("mark out of place", html[..firstMark.Groups[1].Index] + "900" + html[(firstMark.Groups[1].Index + firstMark.Groups[1].Length)..], "time"),
             ("external image", html.Replace("</svg><ul class=\"legend\">", "<image href=\"http://192.0.2.1/logo.png\" width=\"1\" height=\"1\"/></svg><ul class=\"legend\">", StringComparison.Ordinal), "request"),
         };

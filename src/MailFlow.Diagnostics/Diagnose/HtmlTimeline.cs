@@ -50,14 +50,16 @@ internal static class HtmlTimeline
 
     public static void Append(StringBuilder html, Diagnosis diagnosis)
     {
-        if (diagnosis.Sessions.Count == 0 && diagnosis.Changes.Count == 0)
+        // A session whose time the log did not give (read as DateTime's default) has no place on the axis;
+        // the text list below still shows it.
+        var sessions = diagnosis.Sessions.Where(s => s.Start != default).OrderBy(s => Utc(s.Start)).ToList();
+        if (sessions.Count == 0 && diagnosis.Changes.Count == 0)
         {
             return;
         }
 
         var lrtText = diagnosis.Reason?.LastRetryTime;
         var lrt = lrtText is null ? null : ParseRetryTime(lrtText);
-        var sessions = diagnosis.Sessions.OrderBy(s => Utc(s.Start)).ToList();
         var changes = diagnosis.Changes.OrderBy(c => Utc(c.At)).ToList();
         var colours = Colours(sessions);
         var lanes = sessions.GroupBy(s => (Server: ServerOf(s), s.Connector))
@@ -83,16 +85,11 @@ internal static class HtmlTimeline
         var height = axisY + 44;
         svg.Append(CultureInfo.InvariantCulture, $"<svg class=\"timeline\" xmlns=\"http://www.w3.org/2000/svg\" width=\"{N(Width)}\" height=\"{N(height)}\" viewBox=\"0 0 {N(Width)} {N(height)}\">");
         svg.Append(CultureInfo.InvariantCulture, $"<title>{sessions.Count} session(s) on {lanes.Count} lane(s), {changes.Count} change(s), times in UTC</title>");
+        // Painted in this order so that lines lie over the bands, labels (with a white halo) over lines, and
+        // marks over everything: a session is never hidden behind a line.
         foreach (var lane in lanes)
         {
-            svg.Append(CultureInfo.InvariantCulture, $"<g class=\"lane\"><text class=\"lane-label\" x=\"8\" y=\"{N(lane.Top + 12)}\">{E(lane.Server)} · {E(lane.Connector)}</text>");
             svg.Append(CultureInfo.InvariantCulture, $"<rect class=\"lane-band\" x=\"8\" y=\"{N(lane.BandTop)}\" width=\"{N(Width - 16)}\" height=\"{N(lane.BandHeight)}\" fill=\"#f1f3f5\"/>");
-            foreach (var mark in lane.Marks)
-            {
-                AppendMark(svg, mark, lane.BandTop + 3 + mark.Row * RowStep + RowStep / 2);
-            }
-
-            svg.Append("</g>");
         }
 
         AppendAxis(svg, axis, axisY);
@@ -107,6 +104,17 @@ internal static class HtmlTimeline
             svg.Append(CultureInfo.InvariantCulture, $"<g class=\"lrt\"><title>the failure: last retry (LRT) {E(lrtText)}, {failed:u}</title>");
             svg.Append(CultureInfo.InvariantCulture, $"<line x1=\"{N(x)}\" y1=\"4\" x2=\"{N(x)}\" y2=\"{N(axisY)}\" stroke=\"#c00\" stroke-width=\"2\" stroke-dasharray=\"6 3\"/>");
             svg.Append(CultureInfo.InvariantCulture, $"<text x=\"{N(x + (x > Width / 2 ? -4 : 4))}\" y=\"14\" text-anchor=\"{(x > Width / 2 ? "end" : "start")}\" fill=\"#c00\">failure (LRT)</text></g>");
+        }
+
+        foreach (var lane in lanes)
+        {
+            svg.Append(CultureInfo.InvariantCulture, $"<g class=\"lane\"><text class=\"lane-label\" x=\"8\" y=\"{N(lane.Top + 12)}\">{E(lane.Server)} · {E(lane.Connector)}</text>");
+            foreach (var mark in lane.Marks)
+            {
+                AppendMark(svg, mark, lane.BandTop + 3 + mark.Row * RowStep + RowStep / 2);
+            }
+
+            svg.Append("</g>");
         }
 
         svg.Append("</svg>");
