@@ -149,6 +149,18 @@ public sealed partial class TimelineBrowserTests : IDisposable
         Assert.DoesNotContain("class=\"lrt\"", html, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public void A_session_without_a_local_endpoint_is_laned_by_the_server_its_connector_names()
+    {
+        var sample = Sample();
+        var diagnosis = sample with { Sessions = sample.Sessions.Select(s => s with { Server = null }).ToList() };
+
+        var html = HtmlReport.Render(diagnosis);
+
+        Assert.Contains(@">SERVER1 · SERVER1\Default Frontend SERVER1</text>", html, StringComparison.Ordinal);
+        Assert.Contains("server unknown · &lt;script&gt;alert(1)&lt;/script&gt;</text>", html, StringComparison.Ordinal);
+    }
+
     [Theory]
     [InlineData("4/14/2017 1:07:17 PM")]
     [InlineData("2017-04-14T13:07:17Z")]
