@@ -11,8 +11,8 @@ namespace MailFlow.Diagnostics.Tests;
 /// <summary>
 /// Debian's chromium, headless, driven over the DevTools protocol with nothing but a WebSocket: a page is
 /// loaded from a file, every request it makes and every error it reports are collected, and a script
-/// evaluated in the page measures the rendered layout. Playwright would need its own browser build,
-/// which cannot be downloaded here; the protocol itself is all these tests need.
+/// evaluated in the page measures the rendered layout. Playwright would add its Node driver and is built
+/// against its own browser builds, which cannot be downloaded here; the protocol is all these tests need.
 /// </summary>
 internal sealed class HeadlessChromium : IAsyncDisposable
 {

@@ -58,7 +58,8 @@ public sealed partial class TimelineBrowserTests : IDisposable
 
     /// <summary>
     /// Two servers, two certificates: 10.0.0.1 presents A until the change at 13:00, B after; 10.0.0.2 (its
-    /// connector named like markup) first without TLS, then B, then a burst of five B sessions in five seconds.
+    /// connector named like markup) first without TLS, then B, then a burst of five B sessions in five seconds
+    /// with one A among them (drawn beside the burst's mark, not under it).
     /// </summary>
     private static Diagnosis Sample()
     {
@@ -75,6 +76,7 @@ public sealed partial class TimelineBrowserTests : IDisposable
             Session("S5", "10.0.0.2:25", Hostile, new(13, 5, 0), "CN=hybrid.domain.com", ThumbprintB),
         };
         sessions.AddRange(Enumerable.Range(0, 5).Select(i => Session($"B{i}", "10.0.0.2:25", Hostile, new(13, 15, i), "CN=hybrid.domain.com", ThumbprintB)));
+        sessions.Add(Session("A1", "10.0.0.2:25", Hostile, new(13, 15, 2), "CN=SERVER1", ThumbprintA));
         var reason = ReasonParser.Parse("[{LED=450 4.7.320 Certificate validation failed};{MSG=SubjectMismatch};{FQDN=hybrid.domain.com};{IP=10.0.0.1};{LRT=4/14/2017 1:07:17 PM}]");
         return new Diagnosis(reason, [], [], sessions.Count, [], [])
         {
@@ -91,12 +93,12 @@ public sealed partial class TimelineBrowserTests : IDisposable
     private static readonly (string Lane, (string[] Sessions, string? Thumbprint)[] Marks)[] Expected =
     [
         (LaneOne, [(["S1"], ThumbprintA), (["S2"], ThumbprintA), (["S3"], ThumbprintB)]),
-        (LaneTwo, [(["S4"], null), (["S5"], ThumbprintB), (["B0", "B1", "B2", "B3", "B4"], ThumbprintB)]),
+        (LaneTwo, [(["S4"], null), (["S5"], ThumbprintB), (["B0", "B1", "B2", "B3", "B4"], ThumbprintB), (["A1"], ThumbprintA)]),
     ];
 
     private static readonly Dictionary<string, TimeSpan> StartOf = new()
     {
-        ["S1"] = new(12, 40, 0), ["S2"] = new(12, 55, 0), ["S3"] = new(13, 20, 0), ["S4"] = new(12, 45, 0), ["S5"] = new(13, 5, 0), ["B0"] = new(13, 15, 0),
+        ["S1"] = new(12, 40, 0), ["S2"] = new(12, 55, 0), ["S3"] = new(13, 20, 0), ["S4"] = new(12, 45, 0), ["S5"] = new(13, 5, 0), ["B0"] = new(13, 15, 0), ["A1"] = new(13, 15, 2),
     };
 
     [Fact]
