@@ -6,7 +6,8 @@ set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")"
 
 # Debian packages the tests drive as real third-party tools (interop, not mocks).
-packages=(openssl ca-certificates swaks libnet-ssleay-perl libio-socket-ssl-perl libauthen-sasl-perl python3 python3-aiosmtpd postfix)
+# chromium: headless, it renders diagnose's HTML report so the timeline's SVG is checked as a browser lays it out.
+packages=(openssl ca-certificates swaks libnet-ssleay-perl libio-socket-ssl-perl libauthen-sasl-perl python3 python3-aiosmtpd postfix chromium)
 missing=()
 for package in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")

@@ -145,6 +145,7 @@ public sealed class DiagnoseTests
         Assert.Contains("RC01 [High]", html, StringComparison.Ordinal);
         Assert.Contains("$tlscertname=&quot;&lt;I&gt;$($TLScert.Issuer)&lt;S&gt;$($TLSCert.Subject)&quot;", html, StringComparison.Ordinal);
         Assert.Contains("SERVER1\\Default Frontend SERVER1 session 08D479E14521204D", html, StringComparison.Ordinal);
+        Assert.Contains(">172.20.102.10 · SERVER1\\Default Frontend SERVER1</text>", html, StringComparison.Ordinal);
         Assert.DoesNotContain("<script", html, StringComparison.OrdinalIgnoreCase);
         Assert.DoesNotContain("src=", html, StringComparison.OrdinalIgnoreCase);
         Assert.DoesNotContain("href=", html, StringComparison.OrdinalIgnoreCase);

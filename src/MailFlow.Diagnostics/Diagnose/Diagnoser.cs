@@ -51,7 +51,8 @@ public static class Diagnoser
             Sessions = context.Observations.Where(s => s.ServerCertificate is not null || s.Session.TlsResult is not null || s.Offers("STARTTLS")).Take(50)
                 .Select(o => o.Session)
                 .Select(s => new SessionSummary(s.ConnectorId, s.SessionId, s.RemoteEndpoint, s.Start, s.Ehlo, s.StartTlsOffered, (s.Outbound ? s.CertificateReceived : s.CertificateSent)?.Subject,
-                    (s.Outbound ? s.CertificateReceived : s.CertificateSent)?.Thumbprint, s.TlsResult, s.Lines.Take(40).Select(l => $"{l} {l.Text}").ToList()))
+                    (s.Outbound ? s.CertificateReceived : s.CertificateSent)?.Thumbprint, s.TlsResult, s.Lines.Take(40).Select(l => $"{l} {l.Text}").ToList())
+                { Server = s.Outbound ? s.RemoteEndpoint : s.LocalEndpoint })
                 .ToList(),
             Changes = context.History.Changes,
             Inputs = inputs,

@@ -44,9 +44,6 @@ public sealed record Finding(string RootCause, string Title, Confidence Confiden
     public IReadOnlyList<string> Outranks { get; init; } = [];
 }
 
-/// <summary>Something that changed at a time on one server and connector (or everywhere, when both are null), for the timeline.</summary>
-public sealed record ObservedChange(DateTime At, string? Server, string? Connector, string What);
-
 /// <summary>One input and what came of it: how much was read, or why nothing was.</summary>
 public sealed record InputRead(string Source, string Kind, int Items, string? Problem = null)
 {
@@ -60,7 +57,17 @@ public sealed record ConnectorPrediction(string Connector, string SearchedFor, s
 }
 
 /// <summary>One protocol-log session's TLS conversation, for the timeline.</summary>
-public sealed record SessionSummary(string Connector, string SessionId, string? Remote, DateTime Start, string? Ehlo, bool StartTlsOffered, string? CertificateSubject, string? CertificateThumbprint, string? TlsResult, IReadOnlyList<string> Lines);
+public sealed record SessionSummary(string Connector, string SessionId, string? Remote, DateTime Start, string? Ehlo, bool StartTlsOffered, string? CertificateSubject, string? CertificateThumbprint, string? TlsResult, IReadOnlyList<string> Lines)
+{
+    /// <summary>The local endpoint the session was logged on (address:port as the log writes it): which server answered.</summary>
+    public string? Server { get; init; }
+}
+
+/// <summary>
+/// A configuration or certificate change seen in the evidence, at a time. Server and Connector say where;
+/// both null means it applies everywhere (the report draws it across every lane).
+/// </summary>
+public sealed record ObservedChange(DateTime At, string? Server, string? Connector, string What);
 
 public sealed record Diagnosis(
     ParsedReason? Reason,

@@ -6,8 +6,8 @@ namespace MailFlow.Diagnostics.Diagnose;
 
 /// <summary>
 /// <c>mailflow diagnose --html FILE</c>: one self-contained page — findings with evidence and the fix,
-/// the selection replay, and a per-session timeline of the TLS conversation. Inline CSS, no scripts, no
-/// external assets, every value HTML-encoded.
+/// the selection replay, a timeline drawn in inline SVG (<see cref="HtmlTimeline"/>) and each TLS
+/// conversation as text. Inline CSS, no scripts, no external assets, every value HTML-encoded.
 /// </summary>
 public static class HtmlReport
 {
@@ -23,6 +23,8 @@ public static class HtmlReport
             h1{font-size:1.4em} h2{font-size:1.15em;margin-top:1.6em} .High{color:#a00} .Medium{color:#a60} .Low{color:#555}
             pre{background:#f4f4f4;padding:.6em;overflow-x:auto} table{border-collapse:collapse} td,th{border:1px solid #ccc;padding:.2em .5em;text-align:left;vertical-align:top}
             .src{font-family:monospace;font-size:.9em;color:#333}
+            svg.timeline{max-width:100%;height:auto} svg.timeline text{font-size:12px;font-family:system-ui,sans-serif} svg.timeline .lane-label,svg.timeline .change text{paint-order:stroke;stroke:#fff;stroke-width:3px}
+            .legend{list-style:none;padding:0} .legend li{display:inline-block;margin-right:1.5em} .legend svg{vertical-align:middle}
             </style></head><body>
             <h1>MailFlow diagnosis</h1>
             """);
@@ -60,6 +62,7 @@ public static class HtmlReport
             html.Append("</table>");
         }
 
+        HtmlTimeline.Append(html, diagnosis);
         if (diagnosis.Sessions.Count > 0)
         {
             html.Append("<h2>TLS conversations</h2>");
