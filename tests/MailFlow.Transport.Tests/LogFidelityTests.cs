@@ -73,6 +73,9 @@ public sealed class LogFidelityTests : IDisposable
         Assert.True(tls < secondEhlo, "the TLS line precedes the EHLO sent over TLS");
         Assert.Matches("^TLS protocol SP_PROT_TLS1_[23]_CLIENT negotiation succeeded using bulk encryption algorithm CALG_AES_(128|256) with strength (128|256) bits, MAC hash algorithm CALG_SHA_(256|384) with strength 0 bits and key exchange algorithm CALG_ECDHE with strength 256 bits$", events[tls].Context);
         Assert.Equal(tls - 1, sendingEnd); // the client's certificate block ends just before the handshake result
+        // The protocol and suite are this connection's: SERVER1's SmtpReceive log names the same ones, server side.
+        var serverLine = ReceiveRows(run).Single(r => r["context"]?.StartsWith("TLS protocol ", StringComparison.Ordinal) == true)["context"]!;
+        Assert.Equal(serverLine.Replace("_SERVER negotiation", "_CLIENT negotiation", StringComparison.Ordinal), events[tls].Context);
     }
 
     [Fact]
