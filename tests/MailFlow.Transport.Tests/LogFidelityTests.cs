@@ -105,6 +105,23 @@ public sealed class LogFidelityTests : IDisposable
         Assert.Matches($"^{sessionId};250 2\\.6\\.0 <seed@tenant\\.test> \\[InternalId=\\d+, Hostname=SERVER1\\.domain\\.com\\] Queued mail for delivery;ClientSubmitTime:$", send["source-context"]);
     }
 
+    [Fact]
+    public async Task A_SEND_written_again_at_start_up_keeps_both_addresses()
+    {
+        var run = await DeliverAsync(serverPresentsHybrid: true);
+        var file = Directory.GetFiles(run.TenantTracking).Single();
+        File.WriteAllLines(file, File.ReadAllLines(file).Where(l => !l.Contains(",SEND,", StringComparison.Ordinal))); // the crash took it
+
+        using (var queue = new QueueDatabase(run.TenantQueue))
+        {
+            await TrackingReconciliation.RunAsync(queue, run.TenantTracking, LogRotation.ExchangeProtocolDefaults);
+        }
+
+        var send = Assert.Single(TrackingRows(run.TenantTracking), r => r["event-id"] == "SEND");
+        Assert.Equal((TrackingReconciliation.RecoveredSourceContext, "127.0.0.1", "127.0.0.1", "hybrid.domain.com"),
+            (send["source-context"], send["client-ip"], send["server-ip"], send["server-hostname"]));
+    }
+
     public static TheoryData<ExchangeVersion, string, int> Versions => new()
     {
         { ExchangeVersion.Exchange2013, "15.00.1104.000", 27 },
@@ -288,7 +305,7 @@ public sealed class LogFidelityTests : IDisposable
         }
 
         var run = new Run(Path.Combine(tenant.Data.Logs, "SmtpSend"), Path.Combine(tenant.Data.Logs, "MessageTracking"),
-            Path.Combine(server1.Data.Logs, "ProtocolLog", "SmtpReceive"), Path.Combine(server1.Data.Logs, "MessageTracking"), port);
+            Path.Combine(server1.Data.Logs, "ProtocolLog", "SmtpReceive"), Path.Combine(server1.Data.Logs, "MessageTracking"), tenant.Data.Queue, port);
         var configuration = tenant.Configuration.Load();
         await using (var tracking = new ExchangeLogWriter(run.TenantTracking, ExchangeLogFormat.MessageTrackingFor(version), LogRotation.ExchangeProtocolDefaults))
         await using (var sendLog = new ExchangeLogWriter(run.TenantSend, ExchangeLogFormat.SmtpSend, LogRotation.ExchangeProtocolDefaults))
@@ -310,7 +327,7 @@ public sealed class LogFidelityTests : IDisposable
         return run;
     }
 
-    private sealed record Run(string TenantSend, string TenantTracking, string Server1Receive, string Server1Tracking, int Port)
+    private sealed record Run(string TenantSend, string TenantTracking, string Server1Receive, string Server1Tracking, string TenantQueue, int Port)
     {
         public MessageState State { get; set; }
     }
