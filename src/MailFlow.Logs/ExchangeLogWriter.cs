@@ -47,6 +47,9 @@ public sealed class ExchangeLogWriter : IAsyncDisposable
 
     public string Directory { get; }
 
+    /// <summary>The header and field list this writer's files carry.</summary>
+    public ExchangeLogFormat Format => format;
+
     /// <summary>The file currently written, for tests and diagnostics.</summary>
     public string? CurrentFile => file?.Name;
 

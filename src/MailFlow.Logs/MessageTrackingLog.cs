@@ -51,7 +51,7 @@ public sealed record TrackingEvent
 }
 
 /// <summary>
-/// The MSGTRK log in Exchange 2016/2019 layout. With <c>journal</c> on, every event written is also
+/// The MSGTRK log in the layout of the writer's format (Exchange 2013, 2016 or 2019). With <c>journal</c> on, every event written is also
 /// remembered until <see cref="ConfirmAsync"/> hands it back as known to be on disk, so the queue can
 /// record which events no longer need reconciling after a crash (docs/decisions/0020).
 /// </summary>
@@ -101,36 +101,49 @@ public sealed class MessageTrackingLog
         written?.Enqueue(e);
     }
 
-    private void WriteRow(TrackingEvent e) =>
-        writer?.Write(
-            e.Timestamp ?? time.GetUtcNow(),
-            e.ClientIp,
-            e.ClientHostname,
-            e.ServerIp,
-            e.ServerHostname,
-            e.SourceContext,
-            e.ConnectorId,
-            e.Source,
-            e.EventId,
-            e.InternalMessageId.ToString(CultureInfo.InvariantCulture),
-            e.MessageId,
-            e.NetworkMessageId.ToString(),
-            string.Join(';', e.Recipients),
-            string.Join(';', e.RecipientStatus),
-            e.TotalBytes.ToString(CultureInfo.InvariantCulture),
-            e.Recipients.Count.ToString(CultureInfo.InvariantCulture),
-            null,
-            null,
-            e.Subject,
-            e.Sender,
-            e.ReturnPath,
-            e.MessageInfo,
-            e.Directionality,
-            null,
-            e.ClientIp,
-            e.ServerIp,
-            e.CustomData,
-            "Email",
-            e.NetworkMessageId.ToString(),
-            "15.01.2375.007");
+    /// <summary>
+    /// One row in the writer's field list: Exchange 2013's 27 columns end at custom-data; 2016 and 2019
+    /// add transport-traffic-type, log-id and schema-version, the last being the #Version (decision 0022).
+    /// </summary>
+    private void WriteRow(TrackingEvent e)
+    {
+        if (writer is null)
+        {
+            return;
+        }
+
+        var format = writer.Format;
+        var values = new string?[format.Fields.Count - 1]; // date-time is the writer's
+        values[0] = e.ClientIp;
+        values[1] = e.ClientHostname;
+        values[2] = e.ServerIp;
+        values[3] = e.ServerHostname;
+        values[4] = e.SourceContext;
+        values[5] = e.ConnectorId;
+        values[6] = e.Source;
+        values[7] = e.EventId;
+        values[8] = e.InternalMessageId.ToString(CultureInfo.InvariantCulture);
+        values[9] = e.MessageId;
+        values[10] = e.NetworkMessageId.ToString();
+        values[11] = string.Join(';', e.Recipients);
+        values[12] = string.Join(';', e.RecipientStatus);
+        values[13] = e.TotalBytes.ToString(CultureInfo.InvariantCulture);
+        values[14] = e.Recipients.Count.ToString(CultureInfo.InvariantCulture);
+        values[17] = e.Subject;
+        values[18] = e.Sender;
+        values[19] = e.ReturnPath;
+        values[20] = e.MessageInfo;
+        values[21] = e.Directionality;
+        values[23] = e.ClientIp;
+        values[24] = e.ServerIp;
+        values[25] = e.CustomData;
+        if (values.Length > 26)
+        {
+            values[26] = "Email";
+            values[27] = values[10];
+            values[28] = format.Version;
+        }
+
+        writer.Write(e.Timestamp ?? time.GetUtcNow(), values);
+    }
 }

@@ -32,7 +32,9 @@ public static class EmbeddedDefault
         var server = identity ?? FromHost();
         try
         {
-            administration.Configuration.Create(ExchangeDefaults.Create(server.Name, server.Fqdn));
+            var configuration = ExchangeDefaults.Create(server.Name, server.Fqdn);
+            configuration.Server.ExchangeVersion = server.ExchangeVersion;
+            administration.Configuration.Create(configuration);
         }
         catch (MailFlowException ex) when (ex.Kind == MailFlowErrorKind.AlreadyExists)
         {

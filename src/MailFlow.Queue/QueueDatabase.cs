@@ -46,7 +46,7 @@ public sealed record QueuedMessage(
 public sealed record RecipientRecord(string Address, RecipientState State, string Status, string? NextHop = null, FinalEvent? Event = null);
 
 /// <summary>The DELIVER, SEND or FAIL event of one recipient, as the delivery side wrote it (time of the outcome, not of a later rewrite).</summary>
-public sealed record FinalEvent(DateTimeOffset Utc, string EventId, string Source, string Status, string? Connector = null, string? ServerHost = null, string? Reason = null);
+public sealed record FinalEvent(DateTimeOffset Utc, string EventId, string Source, string Status, string? Connector = null, string? ServerHost = null, string? Reason = null, string? ClientIp = null, string? ServerIp = null);
 
 /// <summary>Message-ID, Subject and the client's byte count of a spooled message, read once at ingest (the header parser lives above this layer).</summary>
 public sealed record MessageHeaders(string? MessageId, string? Subject, long ClientBytes);

@@ -233,7 +233,7 @@ public sealed class TransportService : IAsyncDisposable
         queue.Ingest(new Spool(administration.Data.Queue), transport.MessageExpirationTimeout, TrackingEvents.Describe);
         var trackingDirectory = Path.IsPathRooted(transport.MessageTrackingLogPath) ? transport.MessageTrackingLogPath : Path.Combine(administration.Data.Root, transport.MessageTrackingLogPath);
         var result = TrackingReconciliation.RunAsync(queue, trackingDirectory,
-            new LogRotation(transport.MessageTrackingLogMaxFileSize, transport.MessageTrackingLogMaxDirectorySize, transport.MessageTrackingLogMaxAge), administration.Time).GetAwaiter().GetResult();
+            new LogRotation(transport.MessageTrackingLogMaxFileSize, transport.MessageTrackingLogMaxDirectorySize, transport.MessageTrackingLogMaxAge), administration.Time, configuration.Server.ExchangeVersion).GetAwaiter().GetResult();
         if (result.TornRows > 0)
         {
             Note?.Invoke($"message tracking: cut {result.TornRows} log file(s) back to their last whole row (a crash had torn the last one)");

@@ -64,7 +64,7 @@ public sealed class SeedFixTests : IDisposable
     [Fact]
     public async Task The_same_lines_work_in_the_pwsh_tool_with_Import_Module()
     {
-        var pwsh = FindPwsh();
+        var pwsh = Pwsh.Find();
         Assert.True(pwsh is not null, "pwsh was not found: ./test.sh installs the PowerShell 7.6.9 tool under .tools/pwsh and sets MAILFLOW_PWSH");
         var (data, port, thumbprint) = PrepareSeed();
         using var server = await ChildServer.StartAsync(data);
@@ -115,13 +115,6 @@ public sealed class SeedFixTests : IDisposable
         using var ca = CertificateAuthority.CreateRoot("CN=Lab Public CA, O=MailFlow Lab");
         using var hybrid = ca.IssueServerCertificate(new ServerCertificateSpec("CN=hybrid.domain.com") { DnsNames = ["hybrid.domain.com"], Key = KeyAlgorithm.Rsa2048 });
         return (data, port, ServerAdministration.Open(data).CertificateStore.Add(hybrid, [], ExchangeServices.SMTP, "hybrid").Thumbprint);
-    }
-
-    private static string? FindPwsh()
-    {
-        var candidates = new List<string?> { Environment.GetEnvironmentVariable("MAILFLOW_PWSH") };
-        candidates.AddRange((Environment.GetEnvironmentVariable("PATH") ?? string.Empty).Split(':').Select(d => Path.Combine(d, "pwsh")));
-        return candidates.FirstOrDefault(File.Exists);
     }
 
     public void Dispose()

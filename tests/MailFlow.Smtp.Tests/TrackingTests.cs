@@ -1,3 +1,4 @@
+using System.Security.Authentication;
 using MailFlow.Logs;
 using MailFlow.Smtp.Tests.Harness;
 
@@ -37,6 +38,27 @@ public sealed class TrackingTests
         Assert.Equal("mail.contoso.test", Field("client-hostname"));
         Assert.Equal("Incoming", Field("directionality"));
         Assert.Contains($"[InternalId={Field("internal-message-id")}, Hostname=SERVER1.domain.com]", queued, StringComparison.Ordinal);
+    }
+
+    /// <summary>The SP_PROT name and the algorithms are the ones the handshake negotiated, whichever version the client allowed.</summary>
+    [Theory]
+    [InlineData(SslProtocols.Tls12, "SP_PROT_TLS1_2_SERVER")]
+    [InlineData(SslProtocols.Tls13, "SP_PROT_TLS1_3_SERVER")]
+    public async Task The_TLS_success_line_names_the_negotiated_protocol(SslProtocols protocol, string name)
+    {
+        await using var server = SmtpTestServer.Create();
+        await using var client = new SmtpTestClient(server.Connect());
+        await client.ReadReplyAsync();
+        await client.CommandAsync("EHLO c.test");
+        await client.CommandAsync("STARTTLS");
+        await client.StartTlsAsync(protocols: protocol);
+        await client.CommandAsync("EHLO c.test");
+
+        var log = await server.ProtocolLogAsync();
+
+        Assert.Equal(protocol, client.Tls!.SslProtocol);
+        Assert.Contains($",*,,\"{TlsDescription.Describe(protocol, client.Tls.NegotiatedCipherSuite, server: true)}\"", log, StringComparison.Ordinal);
+        Assert.Contains($",*,,\"TLS protocol {name} negotiation succeeded using bulk encryption algorithm ", log, StringComparison.Ordinal);
     }
 
     [Fact]

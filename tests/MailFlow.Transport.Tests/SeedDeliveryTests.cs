@@ -98,7 +98,7 @@ public sealed class SeedDeliveryTests : IDisposable
         Assert.Contains("Outbound to hybrid,", sendLogBefore, StringComparison.Ordinal);
         Assert.Contains(",*,,Received certificate", sendLogBefore, StringComparison.Ordinal);
         Assert.Contains(",*,CN=SERVER1,Certificate subject", sendLogBefore, StringComparison.Ordinal);
-        Assert.Contains(",*,SubjectMismatch,certificate validation failed", sendLogBefore, StringComparison.Ordinal);
+        Assert.Contains(",*,,TLS negotiation failed with error SubjectMismatch", sendLogBefore, StringComparison.Ordinal);
 
         // The fix, then "bounce transport" on SERVER1, then Retry-Queue on the tenant.
         var tlscert = server1.CertificateStore.List().Certificates.Single(c => c.Subject == "CN=hybrid.domain.com");

@@ -1,3 +1,5 @@
+using MailFlow.Logs;
+
 namespace MailFlow.Configuration.Model;
 
 /// <summary>The server this data directory is (Get-ExchangeServer Name and Fqdn).</summary>
@@ -8,4 +10,10 @@ public sealed class ServerIdentity
 
     /// <summary>Fully qualified name, e.g. <c>SERVER1.domain.com</c>; the fallback for connector Fqdn.</summary>
     public string Fqdn { get; set; } = string.Empty;
+
+    /// <summary>
+    /// The Exchange release this server's logs are written as (the tracking log's #Version, schema-version
+    /// and field list; docs/decisions/0022). Exchange 2016 by default: the layout DOC-MT documents.
+    /// </summary>
+    public ExchangeVersion ExchangeVersion { get; set; } = ExchangeVersion.Exchange2016;
 }

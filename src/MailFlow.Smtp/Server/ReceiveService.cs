@@ -46,7 +46,7 @@ public sealed class ReceiveService : IAsyncDisposable
         var protocolRotation = new LogRotation(transport.ProtocolLogMaxFileSize, transport.ProtocolLogMaxDirectorySize, transport.ProtocolLogMaxAge);
         var trackingRotation = new LogRotation(transport.MessageTrackingLogMaxFileSize, transport.MessageTrackingLogMaxDirectorySize, transport.MessageTrackingLogMaxAge);
         var receiveLog = new ExchangeLogWriter(Resolve(data, transport.ReceiveProtocolLogPath), ExchangeLogFormat.SmtpReceive, protocolRotation, time);
-        var trackingLog = new ExchangeLogWriter(Resolve(data, transport.MessageTrackingLogPath), ExchangeLogFormat.MessageTracking, trackingRotation, time);
+        var trackingLog = new ExchangeLogWriter(Resolve(data, transport.MessageTrackingLogPath), ExchangeLogFormat.MessageTrackingFor(configuration.Server.ExchangeVersion), trackingRotation, time);
         try
         {
             var spool = new Spool(data.Queue);

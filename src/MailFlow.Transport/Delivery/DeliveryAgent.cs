@@ -297,7 +297,7 @@ public sealed class DeliveryAgent : IAsyncDisposable
             // The event as Track writes it below: one row per outcome, with the first recipient's status.
             var final = state switch
             {
-                RecipientState.Delivered => new FinalEvent(now, "SEND", "SMTP", firstSent!, connectorName, result.TargetHost),
+                RecipientState.Delivered => new FinalEvent(now, "SEND", "SMTP", firstSent!, connectorName, result.TargetHost, ClientIp: result.LocalAddress, ServerIp: result.TargetAddress),
                 RecipientState.Failed => new FinalEvent(now, "FAIL", "SMTP", firstFailed!, connectorName, result.TargetHost, result.Reason),
                 _ => null,
             };
@@ -315,7 +315,13 @@ public sealed class DeliveryAgent : IAsyncDisposable
         if (sent.Count > 0)
         {
             TransportMetrics.RecipientsDelivered(sent.Count, "smtp");
-            Track("SEND", "SMTP", message, sent, result.Recipients[sent[0]].Status, connectorName, result.TargetHost);
+            var status = result.Recipients[sent[0]].Status;
+            tracking.Write(TrackingEvents.For("SEND", "SMTP", message, sent, status, connectorName, result.TargetHost) with
+            {
+                ClientIp = result.LocalAddress,
+                ServerIp = result.TargetAddress,
+                SourceContext = TrackingEvents.SendSourceContext(result.SessionId, status),
+            });
         }
 
         if (failed.Count > 0)

@@ -20,6 +20,12 @@ public sealed record OutboundAttempt
 
     public string? TargetAddress { get; init; }
 
+    /// <summary>The local address of the connection that carried the message; null when none was opened.</summary>
+    public string? LocalAddress { get; init; }
+
+    /// <summary>The SmtpSend session id of that connection.</summary>
+    public string? SessionId { get; init; }
+
     /// <summary>No session could be opened (DNS, TCP, TLS policy): the destination, not this message, is the problem.</summary>
     public bool ConnectionFailed { get; init; }
 

@@ -112,36 +112,9 @@ public sealed class OutboundDelivery
     {
         var endpoint = new IPEndPoint(target.Address, target.Port);
         OutboundValidationOutcome? validation = null;
-        var log = sendLog.Begin(connector.ProtocolLoggingLevel == ProtocolLoggingLevel.Verbose, connector.Name, ProtocolLog.NextSessionId(), null, endpoint);
-        var client = new PerRecipientSmtpClient(new SmtpSendProtocolLogger(log))
-        {
-            LocalDomain = connector.Fqdn ?? configuration.Server.Fqdn,
-            CheckCertificateRevocation = false,
-            Timeout = (int)ConnectTimeout.TotalMilliseconds,
-        };
-        if (clientCertificate is not null)
-        {
-            client.ClientCertificates = [clientCertificate];
-            log.Certificate(CertificateRecord(clientCertificate), sending: true);
-        }
-
-        client.ServerCertificateValidationCallback = (_, certificate, chain, _) =>
-        {
-            if (certificate is null)
-            {
-                return false;
-            }
-
-            var leaf = certificate as X509Certificate2 ?? X509CertificateLoader.LoadCertificate(certificate.GetRawCertData());
-            log.Certificate(CertificateRecord(leaf), sending: false);
-            var presented = chain?.ChainPolicy.ExtraStore.Cast<X509Certificate2>().ToList() ?? [];
-            var level = connector.RequireTLS ? connector.TlsAuthLevel ?? TlsAuthLevel.EncryptionOnly : TlsAuthLevel.EncryptionOnly;
-            validation = OutboundCertificateValidator.Validate(leaf, presented,
-                new OutboundValidationRequest(level, connector.TlsDomain, domain) { NameProfile = configuration.Tls.OutboundNameMatchProfile, Revocation = configuration.Tls.RevocationCheck },
-                anchors, time.GetUtcNow());
-            return validation.Passed;
-        };
-
+        CertificateLogRecord? presented = null; // read in the callback: SslStream disposes the certificate after the handshake
+        ProtocolLogSession? log = null;
+        PerRecipientSmtpClient? client = null;
         var socket = new Socket(target.Address.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
         StartTlsInjectionGuard? guard = null;
         OutboundFailure Failed(string detail) => new(detail, false, target.Host, target.Address.ToString()) { Validation = validation };
@@ -153,25 +126,96 @@ public sealed class OutboundDelivery
                 await socket.ConnectAsync(endpoint, connectTimeout.Token);
             }
 
-            guard = new StartTlsInjectionGuard(new NetworkStream(socket, ownsSocket: true)); // MailKit owns and disposes it
-            await client.ConnectAsync(guard, target.Host, target.Port, connector.RequireTLS ? SecureSocketOptions.StartTls : SecureSocketOptions.StartTlsWhenAvailable, cancellationToken);
-            if (client.IsSecure)
+            // The session is logged once the connection exists: every Exchange SmtpSend row names both of its
+            // ends, and its first row is the "+" (exchange-semantics.md §3.3).
+            var local = (IPEndPoint)socket.LocalEndPoint!;
+            var session = sendLog.Begin(connector.ProtocolLoggingLevel == ProtocolLoggingLevel.Verbose, connector.Name, ProtocolLog.NextSessionId(), local, endpoint);
+            log = session;
+            var logger = new SmtpSendProtocolLogger(session);
+            var smtp = new PerRecipientSmtpClient(logger)
             {
-                log.TlsNegotiated(client.SslProtocol, client.SslCipherSuite ?? default, server: false);
+                LocalDomain = connector.Fqdn ?? configuration.Server.Fqdn,
+                CheckCertificateRevocation = false,
+                Timeout = (int)ConnectTimeout.TotalMilliseconds,
+            };
+            client = smtp;
+            if (clientCertificate is not null)
+            {
+                smtp.ClientCertificates = [clientCertificate];
+                // KB-NOCRED's SmtpSend sample: the certificate block comes between the 220 to STARTTLS and the handshake's result.
+                logger.HandshakeStarting = () => session.Certificate(CertificateRecord(clientCertificate), sending: true);
+            }
+
+            // CN-CASE's SmtpSend sample: the TLS result right after the handshake, then the peer's certificate,
+            // then the EHLO sent over TLS. The protocol and suite are the ones this handshake negotiated.
+            logger.HandshakeCompleted = () =>
+            {
+                if (smtp.Tls is { } tls)
+                {
+                    session.TlsNegotiated(tls.SslProtocol, tls.NegotiatedCipherSuite, server: false);
+                }
+
+                if (presented is not null)
+                {
+                    session.Certificate(presented, sending: false);
+                }
+            };
+            smtp.ServerCertificateValidationCallback = (_, certificate, chain, _) =>
+            {
+                if (certificate is null)
+                {
+                    return false;
+                }
+
+                var leaf = certificate as X509Certificate2 ?? X509CertificateLoader.LoadCertificate(certificate.GetRawCertData());
+                presented = CertificateRecord(leaf);
+                var intermediates = chain?.ChainPolicy.ExtraStore.Cast<X509Certificate2>().ToList() ?? [];
+                var level = connector.RequireTLS ? connector.TlsAuthLevel ?? TlsAuthLevel.EncryptionOnly : TlsAuthLevel.EncryptionOnly;
+                validation = OutboundCertificateValidator.Validate(leaf, intermediates,
+                    new OutboundValidationRequest(level, connector.TlsDomain, domain) { NameProfile = configuration.Tls.OutboundNameMatchProfile, Revocation = configuration.Tls.RevocationCheck },
+                    anchors, time.GetUtcNow());
+                return validation.Passed;
+            };
+
+            guard = new StartTlsInjectionGuard(new NetworkStream(socket, ownsSocket: true)); // MailKit owns and disposes it
+            await smtp.ConnectAsync(guard, target.Host, target.Port, connector.RequireTLS ? SecureSocketOptions.StartTls : SecureSocketOptions.StartTlsWhenAvailable, cancellationToken);
+            if (smtp.IsSecure)
+            {
                 TransportMetrics.TlsHandshake("outbound", "success");
             }
 
-            return (new OutboundSession(client, target.Host, target.Address.ToString(), validation), null, false);
+            return (new OutboundSession(smtp, target.Host, target.Address.ToString(), validation, local.Address.ToString(), session.SessionId), null, false);
         }
         catch (Exception ex)
         {
             var guardTripped = guard is { InjectionDetected: true };
-            client.Dispose();
-            if (guard is null)
+            (OutboundSession?, OutboundFailure?, bool)? failure;
+            try
             {
-                socket.Dispose();
+                failure = Failure(ex, guardTripped);
+            }
+            finally
+            {
+                // Disposing the client logs the session's "-"; in Exchange nothing follows it, so the
+                // failure lines are written first.
+                client?.Dispose();
+                if (guard is null)
+                {
+                    socket.Dispose();
+                }
             }
 
+            if (failure is null)
+            {
+                throw;
+            }
+
+            return failure.Value;
+        }
+
+        // Null: not a failure of this target (the caller's cancellation, a bug), rethrown as it is.
+        (OutboundSession?, OutboundFailure?, bool)? Failure(Exception ex, bool guardTripped)
+        {
             switch (ex)
             {
                 case SocketException { SocketErrorCode: SocketError.ConnectionRefused }:
@@ -179,7 +223,10 @@ public sealed class OutboundDelivery
                 case SocketException or OperationCanceledException when !cancellationToken.IsCancellationRequested:
                     return (null, Failed("450 4.4.315 Connection timed out"), true);
                 case SslHandshakeException when validation is { Passed: false } failed:
-                    log.Information(failed.Token!.Name, "certificate validation failed");
+                    // MailFlow ended the handshake over the certificate: the peer's record, then Exchange's
+                    // failure line naming the token Exchange Online puts in {MSG=…} (decision 0022).
+                    LogPresented();
+                    log?.TlsFailed(failed.Token!.Name);
                     TransportMetrics.TlsHandshake("outbound", failed.Token!.Name);
                     var reason = reasonFormat == ReasonFormat.Brace
                         ? failed.FormatBraceReason(target.Host, target.Address.ToString(), time.GetUtcNow())
@@ -189,23 +236,32 @@ public sealed class OutboundDelivery
                 case SslHandshakeException handshake:
                     // Exchange's form for a handshake that broke without a certificate verdict (exchange-semantics.md §5.2);
                     // .NET's own explanation goes to the SmtpSend log, where an admin looks next.
-                    log.TlsFailed("SocketError");
-                    log.Information(handshake.InnerException?.Message ?? handshake.Message, "TLS handshake detail");
+                    LogPresented();
+                    log?.TlsFailed("SocketError");
+                    log?.Information(handshake.InnerException?.Message ?? handshake.Message, "TLS handshake detail");
                     TransportMetrics.TlsHandshake("outbound", "SocketError");
                     return (null, Failed("450 4.4.317 Cannot connect to remote server [Message=451 4.4.0 TLS negotiation failed with error SocketError]"), false);
                 case not null when guardTripped:
-                    log.Information(null, "data after the STARTTLS reply: response injection, connection abandoned");
+                    log?.Information(null, "data after the STARTTLS reply: response injection, connection abandoned");
                     return (null, Failed("450 4.4.317 Cannot connect to remote server [Message=STARTTLS response injection: data followed the 220 reply]"), false);
                 case NotSupportedException:
                     // RequireTLS and the server did not offer STARTTLS: never fall back to plaintext.
-                    log.Information(null, "STARTTLS not offered and RequireTLS is set");
+                    log?.Information(null, "STARTTLS not offered and RequireTLS is set");
                     return (null, Failed("450 4.4.317 Cannot connect to remote server [Message=451 5.7.3 STARTTLS is required to send mail]"), false);
                 case SmtpCommandException command:
                     return (null, Failed($"450 4.4.317 Cannot connect to remote server [Message={(int)command.StatusCode} {command.Message}]"), false);
                 case SmtpProtocolException or IOException:
                     return (null, Failed("450 4.4.318 Connection was closed abruptly"), false);
                 default:
-                    throw;
+                    return null;
+            }
+        }
+
+        void LogPresented()
+        {
+            if (presented is not null)
+            {
+                log?.Certificate(presented, sending: false);
             }
         }
     }

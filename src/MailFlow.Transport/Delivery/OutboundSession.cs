@@ -17,17 +17,25 @@ public sealed class OutboundSession : IAsyncDisposable
 {
     private readonly PerRecipientSmtpClient client;
 
-    internal OutboundSession(PerRecipientSmtpClient client, string targetHost, string targetAddress, OutboundValidationOutcome? validation)
+    internal OutboundSession(PerRecipientSmtpClient client, string targetHost, string targetAddress, OutboundValidationOutcome? validation, string localAddress, string sessionId)
     {
         this.client = client;
         TargetHost = targetHost;
         TargetAddress = targetAddress;
         Validation = validation;
+        LocalAddress = localAddress;
+        SessionId = sessionId;
     }
 
     public string TargetHost { get; }
 
     public string TargetAddress { get; }
+
+    /// <summary>The local address of the connection: the tracking log's client-ip of a SEND.</summary>
+    public string LocalAddress { get; }
+
+    /// <summary>The SmtpSend protocol-log session id of the connection.</summary>
+    public string SessionId { get; }
 
     public OutboundValidationOutcome? Validation { get; }
 
@@ -125,6 +133,8 @@ public sealed class OutboundSession : IAsyncDisposable
         Validation = Validation,
         TargetHost = TargetHost,
         TargetAddress = TargetAddress,
+        LocalAddress = LocalAddress,
+        SessionId = SessionId,
     };
 }
 
@@ -144,6 +154,13 @@ internal sealed class PerRecipientSmtpClient(IProtocolLogger logger) : SmtpClien
     protected override SslClientAuthenticationOptions GetSslClientAuthenticationOptions(string host, RemoteCertificateValidationCallback validationCallback)
     {
         var options = base.GetSslClientAuthenticationOptions(host, validationCallback);
+        // SslStream asks for the client certificate when the handshake starts and passes itself: the one public
+        // way to the stream MailKit negotiates on. The answer is the connector's certificate, the only one offered.
+        options.LocalCertificateSelectionCallback = (sender, _, localCertificates, _, _) =>
+        {
+            Tls = sender as SslStream;
+            return localCertificates.Count > 0 ? localCertificates[0] : null!;
+        };
         options.CertificateChainPolicy = new X509ChainPolicy
         {
             TrustMode = X509ChainTrustMode.CustomRootTrust,
@@ -152,6 +169,12 @@ internal sealed class PerRecipientSmtpClient(IProtocolLogger logger) : SmtpClien
         };
         return options;
     }
+
+    /// <summary>
+    /// The TLS stream once its handshake has started. MailKit reports SslProtocol only after the EHLO that
+    /// follows STARTTLS, later than Exchange logs the negotiated protocol.
+    /// </summary>
+    public SslStream? Tls { get; private set; }
 
     public Dictionary<string, RecipientOutcome> Rejected { get; } = new(StringComparer.OrdinalIgnoreCase);
 

@@ -53,6 +53,14 @@ public static class TrackingEvents
     /// <summary>One header parse per message, however many events (SEND, DEFER, FAIL, DSN) it produces.</summary>
     private static readonly System.Runtime.CompilerServices.ConditionalWeakTable<SpooledMessage, System.Runtime.CompilerServices.StrongBox<(string? MessageId, string? Subject)>> HeaderCache = [];
 
+    /// <summary>
+    /// source-context of an SMTP SEND: the SmtpSend session id, the next hop's reply, and ClientSubmitTime
+    /// (DOC-MT's example <c>250 2.0.0 OK;ClientSubmitTime:&lt;UTC&gt;</c>, behind the session id as Exchange
+    /// leads SMTP contexts with it). ClientSubmitTime is the MAPI client's submission time; a message that
+    /// came in by SMTP has none, so it stays empty (decision 0022).
+    /// </summary>
+    public static string SendSourceContext(string? sessionId, string reply) => $"{sessionId};{reply};ClientSubmitTime:";
+
     public static TrackingEvent For(string eventId, string source, SpooledMessage message, IReadOnlyList<string> recipients, string status, string? connector, string? serverHost, string? reason = null)
     {
         ArgumentNullException.ThrowIfNull(message);

@@ -18,8 +18,19 @@ internal sealed class SmtpSendProtocolLogger(ProtocolLogSession session) : IProt
     private readonly StringBuilder server = new();
     private bool inData;
     private long chunkBytesLeft;
+    private bool startTlsSent;
+    private bool handshaking;
 
     public IAuthenticationSecretDetector? AuthenticationSecretDetector { get; set; }
+
+    /// <summary>Run when the server answers STARTTLS with 220 (RFC 3207 §4), before MailKit starts the handshake.</summary>
+    public Action? HandshakeStarting { get; set; }
+
+    /// <summary>
+    /// Run before the first command MailKit sends after that 220: MailKit sends nothing until the handshake
+    /// has completed, so this is the moment just after it, before the EHLO that RFC 3207 §4.2 requires.
+    /// </summary>
+    public Action? HandshakeCompleted { get; set; }
 
     public void LogConnect(Uri uri) => session.Connect();
 
@@ -48,6 +59,13 @@ internal sealed class SmtpSendProtocolLogger(ProtocolLogSession session) : IProt
             bytes = bytes[(lineFeed + 1)..];
             var line = Encoding.UTF8.GetString(client.WrittenSpan).TrimEnd('\r', '\n');
             client.Clear();
+            if (handshaking)
+            {
+                handshaking = false;
+                HandshakeCompleted?.Invoke();
+            }
+
+            startTlsSent = line.Equals("STARTTLS", StringComparison.OrdinalIgnoreCase);
             session.Sent(line.StartsWith("AUTH ", StringComparison.OrdinalIgnoreCase) ? string.Join(' ', line.Split(' ').Take(2)) + " ****" : line);
             var words = line.Split(' ');
             if (words.Length >= 2 && words[0].Equals("BDAT", StringComparison.OrdinalIgnoreCase) && long.TryParse(words[1], NumberStyles.None, CultureInfo.InvariantCulture, out var size))
@@ -64,7 +82,16 @@ internal sealed class SmtpSendProtocolLogger(ProtocolLogSession session) : IProt
         foreach (var line in TakeLines(server))
         {
             session.Received(line);
-            if (line.StartsWith("354", StringComparison.Ordinal))
+            if (startTlsSent)
+            {
+                startTlsSent = false;
+                handshaking = line.StartsWith("220", StringComparison.Ordinal);
+                if (handshaking)
+                {
+                    HandshakeStarting?.Invoke();
+                }
+            }
+            else if (line.StartsWith("354", StringComparison.Ordinal))
             {
                 inData = true;
                 session.Information(null, "sending message");

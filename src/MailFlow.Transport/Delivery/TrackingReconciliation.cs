@@ -36,7 +36,7 @@ public static class TrackingReconciliation
     private static readonly TimeSpan FileTimeSlack = TimeSpan.FromSeconds(5);
 
     /// <summary>Run before the receive side starts, so no new event can be mistaken for a candidate.</summary>
-    public static async Task<ReconciliationResult> RunAsync(QueueDatabase queue, string trackingDirectory, LogRotation rotation, TimeProvider? time = null)
+    public static async Task<ReconciliationResult> RunAsync(QueueDatabase queue, string trackingDirectory, LogRotation rotation, TimeProvider? time = null, ExchangeVersion version = ExchangeVersion.Exchange2016)
     {
         ArgumentNullException.ThrowIfNull(queue);
         ArgumentNullException.ThrowIfNull(rotation);
@@ -69,7 +69,7 @@ public static class TrackingReconciliation
 
         if (missing.Count > 0)
         {
-            var writer = new ExchangeLogWriter(trackingDirectory, ExchangeLogFormat.MessageTracking, rotation, time);
+            var writer = new ExchangeLogWriter(trackingDirectory, ExchangeLogFormat.MessageTrackingFor(version), rotation, time);
             try
             {
                 var log = new MessageTrackingLog(writer, time);
@@ -162,6 +162,8 @@ public static class TrackingReconciliation
             Timestamp = final.Utc,
             EventId = final.EventId,
             Source = final.Source,
+            ClientIp = final.ClientIp,
+            ServerIp = final.ServerIp,
             ServerHostname = final.ServerHost,
             SourceContext = RecoveredSourceContext,
             ConnectorId = final.Connector,

@@ -1,3 +1,4 @@
+using System.Security.Authentication;
 using System.Net.Security;
 using System.Text;
 
@@ -133,10 +134,11 @@ public sealed class SmtpTestClient : IAsyncDisposable
     }
 
     /// <summary>Client side of STARTTLS; accepts any certificate (tests inspect it themselves).</summary>
-    public async Task StartTlsAsync(string targetHost = "SERVER1.domain.com")
+    /// <summary>The handshake after a 220 to STARTTLS; <paramref name="protocols"/> None leaves the choice to the system.</summary>
+    public async Task StartTlsAsync(string targetHost = "SERVER1.domain.com", SslProtocols protocols = SslProtocols.None)
     {
         var ssl = new SslStream(transport, leaveInnerStreamOpen: true, (_, _, _, _) => true);
-        await ssl.AuthenticateAsClientAsync(new SslClientAuthenticationOptions { TargetHost = targetHost }).WaitAsync(ReadTimeout);
+        await ssl.AuthenticateAsClientAsync(new SslClientAuthenticationOptions { TargetHost = targetHost, EnabledSslProtocols = protocols }).WaitAsync(ReadTimeout);
         Tls = ssl;
         stream = ssl;
     }
