@@ -273,14 +273,15 @@ public sealed class LabRun
 
         return Diagnoser.Run(new DiagnosisRequest
         {
-            Logs = [sender.TrackingLogs, .. receivers.Select(r => r.ReceiveLogs)],
+            // The sender's own SmtpSend log too: where a device between the two shows.
+            Logs = [sender.TrackingLogs, sender.SendLogs, .. receivers.Select(r => r.ReceiveLogs)],
             Certificates = Path.Combine(dumps, "Get-ExchangeCertificate.txt"),
             Connectors = Path.Combine(dumps, "Get-ReceiveConnector.txt"),
         });
     }
 
     private static IEnumerable<string> DiagnoseArguments(LabWorld world, LabSite sender, IReadOnlyList<LabSite> receivers) =>
-        new[] { "--logs", sender.TrackingLogs }.Concat(receivers.SelectMany(r => new[] { "--logs", r.ReceiveLogs }))
+        new[] { "--logs", sender.TrackingLogs, "--logs", sender.SendLogs }.Concat(receivers.SelectMany(r => new[] { "--logs", r.ReceiveLogs }))
             .Concat(["--certs", Path.Combine(world.Directory, "dumps", "Get-ExchangeCertificate.txt"), "--connectors", Path.Combine(world.Directory, "dumps", "Get-ReceiveConnector.txt")]);
 
     private static async Task<T> WaitAsync<T>(Func<T?> probe, Func<string> failure, CancellationToken cancellationToken)

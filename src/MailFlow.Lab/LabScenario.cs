@@ -22,6 +22,12 @@ public abstract class LabScenario
     /// <summary>Messages that get through before the one that is deferred (a failure that only some connections hit).</summary>
     public virtual int DeliveredBeforeFailure => 0;
 
+    /// <summary>
+    /// Whether the receiving server's own log shows the failure (no STARTTLS, or the wrong certificate). False
+    /// when a device in the path causes it: then only the sender's SmtpSend log does.
+    /// </summary>
+    public virtual bool ReceiverSeesFailure => true;
+
     /// <summary>Puts the world into the misconfiguration; returns what is now true, for the first step's printout.</summary>
     public abstract IReadOnlyList<string> Break(LabWorld world);
 

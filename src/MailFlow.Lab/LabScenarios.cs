@@ -15,5 +15,7 @@ public static class LabScenarios
         new UntrustedRootScenario(),
         new NoStartTlsScenario(),
         new SendConnectorNoKeyScenario(),
+        new SmtpInspectionScenario(),
+        new TlsVersionScenario(),
     ];
 }

@@ -99,6 +99,9 @@ public sealed class LabWorld : IAsyncDisposable
         return site;
     }
 
+    /// <summary>The devices and helpers the scenario placed in the world (balancers, firewalls), for its fix to reach.</summary>
+    public IEnumerable<IAsyncDisposable> Owned => owned;
+
     public T Own<T>(T disposable)
         where T : IAsyncDisposable
     {

@@ -84,6 +84,20 @@ public sealed class CertificateHistory
         }
     }
 
+    /// <summary>
+    /// Which side of a change at <paramref name="change"/> (UTC) a failure logged with LRT <paramref name="lrt"/> fell.
+    /// LRT carries no zone (Exchange Online writes the tenant's local time), so the answer is firm only when
+    /// every UTC offset from −12 h to +14 h puts it on the same side; otherwise it says what it depends on.
+    /// </summary>
+    public static string SideOf(DateTime lrt, DateTime change)
+    {
+        var earliest = lrt - TimeSpan.FromHours(14);
+        var latest = lrt + TimeSpan.FromHours(12);
+        return latest < change ? $"the failure (LRT {lrt.ToString("s", System.Globalization.CultureInfo.InvariantCulture)}) was before it, whatever the sender's time zone"
+            : earliest > change ? $"the failure (LRT {lrt.ToString("s", System.Globalization.CultureInfo.InvariantCulture)}) was after it, whatever the sender's time zone"
+            : $"the failure's LRT {lrt.ToString("s", System.Globalization.CultureInfo.InvariantCulture)} read as UTC is {(lrt < change ? "before" : "after")} it; LRT is in the sender's time zone, so check its offset";
+    }
+
     /// <summary>The address part of <c>ip:port</c> (or <c>[v6]:port</c>); the port differs per listener, not per server.</summary>
     public static string Address(string endpoint)
     {

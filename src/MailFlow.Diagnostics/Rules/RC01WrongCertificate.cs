@@ -62,9 +62,11 @@ public sealed class RC01WrongCertificate : IRootCauseRule
         if (offending?.ServerCertificate is { } sentCertificate)
         {
             evidence.Add(new Evidence(sentCertificate.Source.ToString(), $"connector {offending.Connector} sent {sentCertificate.Subject} (thumbprint {sentCertificate.Thumbprint}, names {string.Join(";", sentCertificate.AlternateNames)}) to {offending.Session.RemoteEndpoint} at {offending.At:u}; {wrong.Count} session(s) like it"));
-            if (context.History.Changes.FirstOrDefault(c => c.At > offending.At && c.Connector == offending.Connector) is { } change)
+            // The same connector presenting another certificate later: the fix (or a renewal) at a time, not a second server.
+            if (context.History.Periods.FirstOrDefault(p => p.From > offending.At && p.Lane.Connector == offending.Connector && p.Thumbprint != sentCertificate.Thumbprint) is { } after)
             {
-                evidence.Add(new Evidence(change.Server ?? change.Connector ?? "logs", $"changed at {change.At:u}: {change.What}"));
+                var side = context.Facts?.LastRetryClock is { } lrt ? "; " + CertificateHistory.SideOf(lrt, after.From) : string.Empty;
+                evidence.Add(new Evidence(after.First.ServerCertificate!.Source.ToString(), $"from {after.From:u} the same connector sends {after.Subject} ({after.Thumbprint}): the certificate changed then{side}"));
             }
         }
         else if (!context.LogsGiven)

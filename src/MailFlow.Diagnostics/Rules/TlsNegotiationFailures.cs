@@ -139,7 +139,17 @@ public sealed class TlsNegotiationFailures : IRootCauseRule
         return (name is not null || facts.Says("TLS negotiation failed"), name);
     }
 
-    private static bool IsCredentials(string? error) => error is not null && (error.Equals("NoCredentials", StringComparison.OrdinalIgnoreCase) || error.Equals("UnknownCredentials", StringComparison.OrdinalIgnoreCase));
+    /// <summary>
+    /// Names that are not handshake failures of this family: the sender's own missing key (RC04), and the
+    /// certificate verdicts MailFlow's SmtpSend log writes in the same line (decision 0022), which the
+    /// certificate rules judge.
+    /// </summary>
+    private static bool IsCredentials(string? error) => error is not null && NotHandshake.Contains(error);
+
+    private static readonly HashSet<string> NotHandshake = new(StringComparer.OrdinalIgnoreCase)
+    {
+        "NoCredentials", "UnknownCredentials", "SubjectMismatch", "UntrustedRoot", "NotTimeValid", "CertificateExpired", "Revoked", "RevocationStatusUnknown", "OfflineRevocation", "PartialChain",
+    };
 
     private static (string Cause, Confidence Confidence, string Because, string Confirm)[] RankingOf(string? error) =>
         error is not null && Ranking.TryGetValue(error, out var ranked) ? ranked : Unknown;
