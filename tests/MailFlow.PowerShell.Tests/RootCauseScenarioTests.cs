@@ -158,10 +158,10 @@ public sealed class RootCauseScenarioTests : IDisposable
     {
         var server = Server("inspected", "127.0.0.1", administration => UseHybridCertificate(administration, issue: true));
         using var process = await ChildServer.StartAsync(new DataDirectory(server.Root));
-        await using var firewall = new SmtpInspectionProxy(IPAddress.Parse("127.0.0.2"), new IPEndPoint(IPAddress.Loopback, server.Port));
+        await using var firewall = new Lab.SmtpInspectionProxy(IPAddress.Parse("127.0.0.2"), new IPEndPoint(IPAddress.Loopback, server.Port));
 
-        var reason = await SendAsync(("unused", "127.0.0.2", firewall.Port), start: false);
-        var probe = await Diagnostics.Probe.SmtpProbe.ProbeAsync("127.0.0.2", firewall.Port, new Diagnostics.Probe.ProbeOptions { Expect = "hybrid.domain.com" });
+        var reason = await SendAsync(("unused", "127.0.0.2", firewall.Endpoint.Port), start: false);
+        var probe = await Diagnostics.Probe.SmtpProbe.ProbeAsync("127.0.0.2", firewall.Endpoint.Port, new Diagnostics.Probe.ProbeOptions { Expect = "hybrid.domain.com" });
         process.Kill();
         await process.WaitForExitAsync();
 
