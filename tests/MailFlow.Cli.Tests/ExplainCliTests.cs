@@ -21,13 +21,17 @@ public sealed class ExplainCliTests : IDisposable
         Assert.Equal("RC01", json.GetProperty("Candidates")[0].GetProperty("Cause").GetProperty("Id").GetString());
     }
 
-    [Fact]
-    public void Unknown_text_is_explained_as_unknown_not_a_crash()
+    [Theory]
+    [InlineData("the printer is on fire")]
+    [InlineData("")]
+    [InlineData("{{{[[[ LED= ]]]")]
+    public void Text_with_nothing_to_explain_says_so_and_exits_1_not_a_crash(string text)
     {
-        var result = cli.Run("explain", "the printer is on fire");
+        var result = cli.Run("explain", text);
 
-        Assert.Equal(0, result.ExitCode);
+        Assert.Equal(1, result.ExitCode);
         Assert.Contains("no known code or token was recognised", result.Out, StringComparison.Ordinal);
+        Assert.DoesNotContain("Exception", result.Out + result.Error, StringComparison.Ordinal);
     }
 
     public void Dispose() => cli.Dispose();

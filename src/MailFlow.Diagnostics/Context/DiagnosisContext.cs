@@ -92,6 +92,23 @@ public sealed class DiagnosisContext
             .Select(h => new Evidence(h.Source.ToString(), $"{h.Token}{((h.Subject ?? h.Thumbprint) is { } which ? " for " + which : string.Empty)}: {h.Meaning}"))
             .ToList();
 
+    /// <summary>
+    /// The receiving server's own record of the connection a sender's session made: the same TCP connection
+    /// when the endpoints match (the sender's local endpoint is the receiver's remote one), otherwise — a
+    /// device in between changes the address — the receiving session closest in time, within a minute.
+    /// </summary>
+    public ServerObservation? CounterpartOf(ServerObservation sending)
+    {
+        ArgumentNullException.ThrowIfNull(sending);
+        if (sending.Session.LocalEndpoint is { Length: > 0 } local && Receiving.FirstOrDefault(r => r.Session.RemoteEndpoint == local) is { } same)
+        {
+            return same;
+        }
+
+        return sending.At == default ? null
+            : Receiving.Where(r => r.At != default && Math.Abs((r.At - sending.At).TotalSeconds) <= 60).MinBy(r => Math.Abs((r.At - sending.At).Ticks));
+    }
+
     /// <summary>Whether a certificate the logs recorded carries <paramref name="name"/> (SAN, or the subject CN when it has no SAN).</summary>
     public static bool Carries(Logs.Reading.LoggedCertificate certificate, ReferenceIdentifier name)
     {

@@ -250,14 +250,16 @@ public static class Diagnoser
     internal static List<Finding> Settle(IEnumerable<Finding> raw, DiagnosisContext context, bool capReasonOnly)
     {
         bool ReasonOnly(Finding f) => f.Evidence.All(e => e.Source == context.ReasonSource);
+        // Capped findings keep their reason-only strength as the tie-break, so "UntrustedRoot" still puts RC06 before RC01.
         var best = raw
-            .Select(f => capReasonOnly && ReasonOnly(f) && f.Confidence == Confidence.High ? f with { Confidence = Confidence.Medium } : f)
-            .GroupBy(f => f.RootCause)
-            .Select(g => g.OrderByDescending(f => f.Confidence).ThenBy(ReasonOnly).ThenByDescending(f => f.Evidence.Count).First())
+            .Select(f => (Finding: capReasonOnly && ReasonOnly(f) && f.Confidence == Confidence.High ? f with { Confidence = Confidence.Medium } : f, Strength: f.Confidence))
+            .GroupBy(f => f.Finding.RootCause)
+            .Select(g => g.OrderByDescending(f => f.Finding.Confidence).ThenBy(f => ReasonOnly(f.Finding)).ThenByDescending(f => f.Strength).ThenByDescending(f => f.Finding.Evidence.Count).First())
             .ToList();
-        var excluded = best.Where(f => f.Confidence == Confidence.High).SelectMany(f => f.Outranks).ToHashSet();
-        return best.Where(f => !excluded.Contains(f.RootCause))
-            .OrderByDescending(f => f.Confidence).ThenBy(ReasonOnly).ThenBy(f => f.RootCause, StringComparer.Ordinal)
+        var excluded = best.Where(f => f.Finding.Confidence == Confidence.High).SelectMany(f => f.Finding.Outranks).ToHashSet();
+        return best.Where(f => !excluded.Contains(f.Finding.RootCause))
+            .OrderByDescending(f => f.Finding.Confidence).ThenBy(f => ReasonOnly(f.Finding)).ThenByDescending(f => f.Strength).ThenBy(f => f.Finding.RootCause, StringComparer.Ordinal)
+            .Select(f => f.Finding)
             .ToList();
     }
 

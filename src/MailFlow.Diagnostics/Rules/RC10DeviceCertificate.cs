@@ -8,7 +8,7 @@ namespace MailFlow.Diagnostics.Rules;
 /// RC10: a TLS-terminating firewall, proxy or load balancer answers with its own certificate. Its tell
 /// is a certificate that no Exchange server holds: a thumbprint in no dump and no SmtpReceive record, or
 /// a certificate the sender received (SmtpSend "Received certificate") that differs from what the
-/// receiving server's own log says it sent at that time, or one issued by an appliance's built-in CA.
+/// receiving server's own log says it sent on that connection, or one issued by an appliance's built-in CA.
 /// </summary>
 public sealed class RC10DeviceCertificate : IRootCauseRule
 {
@@ -79,11 +79,12 @@ public sealed class RC10DeviceCertificate : IRootCauseRule
             }
 
             var appliance = ApplianceIssuers.FirstOrDefault(a => (received.Issuer ?? string.Empty).Contains(a, StringComparison.OrdinalIgnoreCase) || (received.Subject ?? string.Empty).Contains(a, StringComparison.OrdinalIgnoreCase));
-            var notInStore = received.Thumbprint is { } tp && context.Certificates.Count > 0 && !context.Certificates.Any(c => string.Equals(c["Thumbprint"], tp, StringComparison.OrdinalIgnoreCase));
-            // The receiving server's own log at the same time, when both sides' logs are given.
-            var ownLog = context.Receiving.Where(r => r.ServerCertificate?.Thumbprint is not null && Math.Abs((r.At - sent.At).TotalMinutes) < 5).ToList();
-            var differs = ownLog.Count > 0 && received.Thumbprint is not null && ownLog.All(r => !string.Equals(r.ServerCertificate!.Thumbprint, received.Thumbprint, StringComparison.OrdinalIgnoreCase));
-            if (appliance is null && !notInStore && !differs)
+            // The receiving server's own record of that connection, when both sides' logs are given. The
+            // dump alone proves nothing here: a sender's log towards another organisation receives
+            // certificates no local store holds.
+            var own = context.CounterpartOf(sent)?.ServerCertificate;
+            var differs = own?.Thumbprint is not null && received.Thumbprint is not null && !string.Equals(own.Thumbprint, received.Thumbprint, StringComparison.OrdinalIgnoreCase);
+            if (appliance is null && !differs)
             {
                 continue;
             }
@@ -94,14 +95,9 @@ public sealed class RC10DeviceCertificate : IRootCauseRule
                 evidence.Add(new Evidence(received.Source.ToString(), $"the issuer or subject names {appliance}: an appliance's own certificate, not Exchange's"));
             }
 
-            if (notInStore)
-            {
-                evidence.Add(new Evidence("certificates", $"none of the {context.Certificates.Count} certificates in the dump has thumbprint {received.Thumbprint}"));
-            }
-
             if (differs)
             {
-                evidence.Add(new Evidence(ownLog[0].ServerCertificate!.Source.ToString(), $"at that time the receiving server's own log shows it sent {ownLog[0].ServerCertificate!.Subject} ({ownLog[0].ServerCertificate!.Thumbprint})"));
+                evidence.Add(new Evidence(own!.Source.ToString(), $"the receiving server's own log of that connection shows it sent {own.Subject} ({own.Thumbprint})"));
             }
 
             return new Finding("RC10", RootCauseCatalog.All["RC10"].Title, Confidence.High, evidence, [], [RootCauseCatalog.All["RC10"].Fix]);

@@ -58,15 +58,16 @@ public sealed class RC11SmtpInspection : IRootCauseRule
             }
         }
 
-        // The sender saw no STARTTLS while the receiving server's own log offered it at that time: something between them removed it.
-        var stripped = context.Sending.FirstOrDefault(s => s.EhloReply is not null && !s.Offers("STARTTLS") && !s.Offers("X-ANONYMOUSTLS")
-            && context.Receiving.Any(r => r.Offers("STARTTLS") && Math.Abs((r.At - s.At).TotalMinutes) < 5));
-        if (stripped is not null)
+        // The sender saw no STARTTLS while the receiving server's own record of that connection offered it: something between them removed it.
+        foreach (var sent in context.Sending.Where(s => s.EhloReply is not null && !s.Offers("STARTTLS") && !s.Offers("X-ANONYMOUSTLS")))
         {
-            var own = context.Receiving.First(r => r.Offers("STARTTLS") && Math.Abs((r.At - stripped.At).TotalMinutes) < 5);
-            evidence.Add(new Evidence(stripped.EhloReply!.Source.ToString(), $"the sender's EHLO reply from {stripped.Server} has no STARTTLS"));
-            evidence.Add(new Evidence(own.EhloReply!.Source.ToString(), $"while the receiving server's own log offered STARTTLS at {own.At:u}"));
-            strong = true;
+            if (context.CounterpartOf(sent) is { EhloReply: { } own } counterpart && counterpart.Offers("STARTTLS"))
+            {
+                evidence.Add(new Evidence(sent.EhloReply!.Source.ToString(), $"the sender's EHLO reply from {sent.Server} has no STARTTLS"));
+                evidence.Add(new Evidence(own.Source.ToString(), $"while the receiving server's own log of that connection ({counterpart.At:u}) offered STARTTLS"));
+                strong = true;
+                break;
+            }
         }
 
         evidence.AddRange(context.ProbeSaid("banner-masked", "ehlo-masked"));
