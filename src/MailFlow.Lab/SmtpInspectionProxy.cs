@@ -25,40 +25,10 @@ public enum SmtpDeviceBehaviour
 /// <see cref="Behaviour"/> says; the lab's stand-in for firewalls and servers that break TLS for reasons the
 /// receiving server's own log cannot show.
 /// </summary>
-public sealed class SmtpInspectionProxy : IAsyncDisposable
+public sealed class SmtpInspectionProxy(IPAddress address, IPEndPoint backend) : LoopbackDevice(address)
 {
-    private readonly TcpListener listener;
-    private readonly IPEndPoint backend;
-    private readonly CancellationTokenSource stopping = new();
-    private readonly Task accepting;
-
-    public SmtpInspectionProxy(IPAddress address, IPEndPoint backend)
-    {
-        this.backend = backend;
-        listener = new TcpListener(address, 0);
-        listener.Start();
-        accepting = AcceptAsync();
-    }
-
-    public IPEndPoint Endpoint => (IPEndPoint)listener.LocalEndpoint;
-
     /// <summary>Read per connection, so a change applies to the next connection.</summary>
     public SmtpDeviceBehaviour Behaviour { get; set; } = SmtpDeviceBehaviour.Inspect;
-
-    public async ValueTask DisposeAsync()
-    {
-        await stopping.CancelAsync();
-        listener.Stop();
-        try
-        {
-            await accepting;
-        }
-        catch (OperationCanceledException)
-        {
-        }
-
-        stopping.Dispose();
-    }
 
     /// <summary>The banner as mask-banner rewrites it: the code kept, every other character a <c>*</c>.</summary>
     public static string MaskBanner(string line) => line.Length <= 4 ? line : line[..4] + new string('*', line.Length - 4);
@@ -67,23 +37,11 @@ public sealed class SmtpInspectionProxy : IAsyncDisposable
     public static string MaskKeyword(string line) =>
         line.Length >= 12 && line.AsSpan(4).StartsWith("STARTTLS", StringComparison.OrdinalIgnoreCase) ? line[..4] + "XXXXXXXA" + line[12..] : line;
 
-    private async Task AcceptAsync()
+    protected override Task ServeAsync(Socket client) => Behaviour switch
     {
-        while (!stopping.IsCancellationRequested)
-        {
-            Socket client;
-            try
-            {
-                client = await listener.AcceptSocketAsync(stopping.Token);
-            }
-            catch (Exception e) when (e is OperationCanceledException or SocketException or ObjectDisposedException)
-            {
-                return;
-            }
-
-            _ = Behaviour == SmtpDeviceBehaviour.PassThrough ? RelayAsync(client) : InspectAsync(client, Behaviour);
-        }
-    }
+        SmtpDeviceBehaviour.PassThrough => RelayAsync(client, backend),
+        var behaviour => InspectAsync(client, behaviour),
+    };
 
     /// <summary>Line by line: the device reads SMTP, and rewrites replies, answers STARTTLS or cuts the handshake as it behaves.</summary>
     private async Task InspectAsync(Socket client, SmtpDeviceBehaviour behaviour)
@@ -93,7 +51,7 @@ public sealed class SmtpInspectionProxy : IAsyncDisposable
         {
             try
             {
-                await server.ConnectAsync(backend, stopping.Token);
+                await server.ConnectAsync(backend, Stopping);
                 await using var toServer = new NetworkStream(server, ownsSocket: false);
                 await using var toClient = new NetworkStream(client, ownsSocket: false);
                 using var fromServer = new StreamReader(toServer, Encoding.ASCII);
@@ -103,7 +61,7 @@ public sealed class SmtpInspectionProxy : IAsyncDisposable
                 var startTls = new TaskCompletionSource();
                 var serverLines = Task.Run(async () =>
                 {
-                    while (await fromServer.ReadLineAsync(stopping.Token) is { } line)
+                    while (await fromServer.ReadLineAsync(Stopping) is { } line)
                     {
                         var rewritten = !inspect ? line : banner && line.StartsWith("220", StringComparison.Ordinal) ? MaskBanner(line) : MaskKeyword(line);
                         banner = false;
@@ -114,7 +72,7 @@ public sealed class SmtpInspectionProxy : IAsyncDisposable
                         }
                     }
                 });
-                while (await fromClient.ReadLineAsync(stopping.Token) is { } command)
+                while (await fromClient.ReadLineAsync(Stopping) is { } command)
                 {
                     if (command.Trim().Equals("STARTTLS", StringComparison.OrdinalIgnoreCase))
                     {
@@ -129,7 +87,7 @@ public sealed class SmtpInspectionProxy : IAsyncDisposable
                         await serverLines;
                         // The ClientHello arrives; answer it with a reset, as Schannel does to a protocol it has disabled.
                         var hello = new byte[1];
-                        _ = await toClient.ReadAsync(hello, stopping.Token);
+                        _ = await toClient.ReadAsync(hello, Stopping);
                         client.LingerState = new LingerOption(true, 0);
                         return;
                     }
@@ -148,22 +106,4 @@ public sealed class SmtpInspectionProxy : IAsyncDisposable
     }
 
     private static Task WriteAsync(Stream to, string line) => to.WriteAsync(Encoding.ASCII.GetBytes(line + "\r\n")).AsTask();
-
-    private async Task RelayAsync(Socket client)
-    {
-        using (client)
-        using (var server = new Socket(backend.AddressFamily, SocketType.Stream, ProtocolType.Tcp))
-        {
-            try
-            {
-                await server.ConnectAsync(backend, stopping.Token);
-                await using var toServer = new NetworkStream(server, ownsSocket: false);
-                await using var toClient = new NetworkStream(client, ownsSocket: false);
-                await Task.WhenAny(toClient.CopyToAsync(toServer, stopping.Token), toServer.CopyToAsync(toClient, stopping.Token));
-            }
-            catch (Exception e) when (e is SocketException or IOException or OperationCanceledException)
-            {
-            }
-        }
-    }
 }
