@@ -50,6 +50,19 @@ public sealed class CertificateFileReaderTests : IDisposable
         imported.Leaf.Dispose();
     }
 
+    /// <summary>An empty file given as a PFX (CsCheck seed 4iHN11Iqa-h1 found it: .NET's content sniffing throws ArgumentException on no bytes).</summary>
+    [Fact]
+    public void An_empty_pfx_file_is_refused_naming_the_file()
+    {
+        var file = Path.Combine(root, "empty.pfx");
+        File.WriteAllBytes(file, []);
+
+        var error = Assert.Throws<MailFlowException>(() => CertificateFileReader.ReadPkcs12(file, "x"));
+
+        Assert.Contains(file, error.Message, StringComparison.Ordinal);
+        Assert.Contains("is not a PKCS#12", error.Message, StringComparison.Ordinal);
+    }
+
     /// <summary>Random bytes, and random text between PEM markers, as a PEM or PFX file: a MailFlowException naming the file, nothing else.</summary>
     [Fact]
     public void Damaged_certificate_files_are_refused_with_a_MailFlowException_naming_the_file()

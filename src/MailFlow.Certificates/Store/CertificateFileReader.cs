@@ -114,6 +114,12 @@ public static class CertificateFileReader
 
     private static X509ContentType ContentTypeOf(byte[] bytes)
     {
+        // GetCertContentType throws ArgumentException, not CryptographicException, on an empty array.
+        if (bytes.Length == 0)
+        {
+            return X509ContentType.Unknown;
+        }
+
         try
         {
             return X509Certificate2.GetCertContentType(bytes);
