@@ -1,3 +1,5 @@
+using System.Diagnostics;
+
 namespace MailFlow.Testing;
 
 /// <summary>
@@ -11,5 +13,27 @@ public static class Pwsh
         var candidates = new List<string?> { Environment.GetEnvironmentVariable("MAILFLOW_PWSH") };
         candidates.AddRange((Environment.GetEnvironmentVariable("PATH") ?? string.Empty).Split(':').Select(d => Path.Combine(d, "pwsh")));
         return candidates.FirstOrDefault(File.Exists);
+    }
+
+    public sealed record Result(int ExitCode, string Output, string Errors);
+
+    /// <summary>Runs <paramref name="script"/> as a file in a fresh `pwsh -NoProfile -NonInteractive`, plain text (no colour escapes).</summary>
+    public static async Task<Result> RunAsync(string script, string directory)
+    {
+        var pwsh = Find() ?? throw new InvalidOperationException("pwsh was not found: ./test.sh installs the PowerShell 7.6.9 tool under .tools/pwsh and sets MAILFLOW_PWSH");
+        Directory.CreateDirectory(directory);
+        var file = Path.Combine(directory, Guid.NewGuid().ToString("N") + ".ps1");
+        await File.WriteAllTextAsync(file, script);
+        var start = new ProcessStartInfo(pwsh) { RedirectStandardOutput = true, RedirectStandardError = true, Environment = { ["NO_COLOR"] = "1", ["POWERSHELL_TELEMETRY_OPTOUT"] = "1" } };
+        foreach (var arg in new[] { "-NoProfile", "-NonInteractive", "-File", file })
+        {
+            start.ArgumentList.Add(arg);
+        }
+
+        using var process = Process.Start(start)!;
+        var output = process.StandardOutput.ReadToEndAsync();
+        var errors = process.StandardError.ReadToEndAsync();
+        await process.WaitForExitAsync();
+        return new Result(process.ExitCode, await output, await errors);
     }
 }

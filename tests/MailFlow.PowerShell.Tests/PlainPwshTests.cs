@@ -1,0 +1,83 @@
+using System.Text;
+using MailFlow.Certificates.Trust;
+using MailFlow.Configuration.Model;
+using MailFlow.Core.Storage;
+using MailFlow.Logs;
+using MailFlow.Management;
+using MailFlow.Queue;
+using MailFlow.Testing;
+using MailFlow.Transport.Delivery;
+
+namespace MailFlow.PowerShell.Tests;
+
+/// <summary>
+/// The module as an admin uses it: `Import-Module MailFlow.psd1` in the pwsh 7.6.9 tool, a separate process
+/// that knows nothing of the test host's deps.json (the in-process ModuleHost does, and so hides what pwsh lacks).
+/// </summary>
+public sealed class PlainPwshTests : IDisposable
+{
+    private static readonly string Manifest = Path.Combine(AppContext.BaseDirectory, "MailFlow.psd1");
+
+    private readonly string root = Path.Combine(Path.GetTempPath(), "mailflow-tests", Guid.NewGuid().ToString("N"));
+
+    /// <summary>
+    /// The queue cmdlets open the queue's SQLite database, whose e_sqlite3 sits under the module's
+    /// runtimes/&lt;rid&gt;/native folder, where pwsh alone does not look.
+    /// </summary>
+    [Fact]
+    public async Task Queue_cmdlets_load_the_native_SQLite_library_in_a_plain_pwsh()
+    {
+        var data = await DeferredMessageAsync();
+        var result = await Pwsh.RunAsync($"""
+            $ErrorActionPreference = 'Stop'
+            Import-Module '{Manifest}' -DisableNameChecking
+            $env:MAILFLOW_DATA = '{data.Root}'
+            Get-Queue | Format-Table Identity,Status,MessageCount | Out-String -Width 200
+            Get-Queue | Retry-Queue -Verbose 4>&1
+            Get-Message | Format-List FromAddress,Queue | Out-String -Width 200
+            """, root);
+
+        Assert.True(result.ExitCode == 0, result.Errors + result.Output);
+        Assert.Matches(@"SERVER1\\Dead end\s+Retry\s+1", result.Output);
+        Assert.Contains("1 message(s) are due now", result.Output, StringComparison.Ordinal);
+        Assert.Matches(@"FromAddress\s*:\s*alice@domain\.com", result.Output);
+    }
+
+    /// <summary>SERVER1 with one message to an unreachable smart host, deferred once: a Retry queue of one.</summary>
+    private async Task<DataDirectory> DeferredMessageAsync()
+    {
+        var data = new DataDirectory(Path.Combine(root, "data"));
+        var administration = ServerAdministration.Open(data, identity: new ServerIdentity { Name = "SERVER1", Fqdn = "SERVER1.domain.com" });
+        administration.Configuration.Update(c =>
+        {
+            c.HostsOverride["unreachable.test"] = "127.0.0.1";
+            c.SendConnectors.Add(new SendConnector { Name = "Dead end", AddressSpaces = ["unreachable.test"], DNSRoutingEnabled = false, SmartHosts = ["unreachable.test:1"] });
+        });
+        var configuration = administration.Configuration.Load();
+        var spool = new Spool(data.Queue);
+        using (var transaction = spool.Begin(new SpooledEnvelope
+        {
+            Id = Guid.CreateVersion7().ToString("N"), InternalId = 1, ReceivedUtc = DateTimeOffset.UtcNow, ConnectorId = "test", SessionId = "0",
+            ClientAddress = "127.0.0.1", ClientHelo = "test", MailFrom = "alice@domain.com", Recipients = [new SpooledRecipient("bob@unreachable.test")],
+        }))
+        {
+            transaction.Write(Encoding.ASCII.GetBytes("Message-ID: <remote@domain.com>\r\nSubject: plain pwsh\r\n\r\nbody\r\n"));
+            transaction.Commit();
+        }
+
+        await using var tracking = new ExchangeLogWriter(Path.Combine(data.Root, configuration.Transport.MessageTrackingLogPath), ExchangeLogFormat.MessageTracking, LogRotation.ExchangeProtocolDefaults);
+        using var queue = new QueueDatabase(data.Queue);
+        var agent = new DeliveryAgent(configuration, queue, spool, new MaildirDelivery(data.Mailboxes, "SERVER1.domain.com"),
+            new OutboundDelivery(configuration, TrustAnchors.Empty), new MessageTrackingLog(tracking));
+        await agent.RunOnceAsync();
+        return data;
+    }
+
+    public void Dispose()
+    {
+        if (Directory.Exists(root))
+        {
+            Directory.Delete(root, recursive: true);
+        }
+    }
+}
