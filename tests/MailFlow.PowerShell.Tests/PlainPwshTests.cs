@@ -4,6 +4,7 @@ using MailFlow.Configuration.Model;
 using MailFlow.Core.Storage;
 using MailFlow.Logs;
 using MailFlow.Management;
+using MailFlow.Management.Control;
 using MailFlow.Queue;
 using MailFlow.Testing;
 using MailFlow.Transport.Delivery;
@@ -30,7 +31,7 @@ public sealed class PlainPwshTests : IDisposable
         var data = await DeferredMessageAsync();
         var result = await Pwsh.RunAsync($"""
             $ErrorActionPreference = 'Stop'
-            Import-Module '{Manifest}' -DisableNameChecking
+            Import-Module '{Manifest}'
             $env:MAILFLOW_DATA = '{data.Root}'
             Get-Queue | Format-Table Identity,Status,MessageCount | Out-String -Width 200
             Get-Queue | Retry-Queue -Verbose 4>&1
@@ -41,6 +42,61 @@ public sealed class PlainPwshTests : IDisposable
         Assert.Matches(@"SERVER1\\Dead end\s+Retry\s+1", result.Output);
         Assert.Contains("1 message(s) are due now", result.Output, StringComparison.Ordinal);
         Assert.Matches(@"FromAddress\s*:\s*alice@domain\.com", result.Output);
+    }
+
+    /// <summary>
+    /// Exchange's Retry-Queue has a verb PowerShell does not approve; as an alias of Invoke-QueueRetry it
+    /// imports without the unapproved-verb warning, and every name the manifest exports still resolves.
+    /// </summary>
+    [Fact]
+    public async Task Import_Module_is_silent_and_every_exported_name_resolves()
+    {
+        var result = await Pwsh.RunAsync($$"""
+            Import-Module '{{Manifest}}' *>&1 | Out-String
+            $manifest = Import-PowerShellDataFile '{{Manifest}}'
+            foreach ($name in $manifest.CmdletsToExport + $manifest.FunctionsToExport + $manifest.AliasesToExport) {
+                if (-not (Get-Command $name -Module MailFlow -ErrorAction Ignore)) { "missing: $name" }
+            }
+            (Get-Command Retry-Queue).ResolvedCommand.Name
+            """, root);
+
+        Assert.True(result.ExitCode == 0, result.Errors);
+        Assert.Empty(result.Errors);
+        Assert.Equal("Invoke-QueueRetry", result.Output.Trim());
+    }
+
+    /// <summary>
+    /// "Bounced the transport service": Restart-Service with either Exchange transport service name restarts
+    /// the running `mailflow serve`, and any other name is not swallowed (on Linux: refused, naming systemctl).
+    /// </summary>
+    [Fact]
+    public async Task Restart_Service_with_Exchanges_transport_names_restarts_mailflow_serve()
+    {
+        var (data, _) = ChildServer.Prepare(root);
+        using var server = await ChildServer.StartAsync(data);
+        try
+        {
+            var result = await Pwsh.RunAsync($"""
+                Import-Module '{Manifest}'
+                $env:MAILFLOW_DATA = '{data.Root}'
+                Restart-Service MSExchangeFrontEndTransport
+                (Restart-Service MSExchangeTransport -PassThru).Restarts
+                Restart-Service Spooler -ErrorAction SilentlyContinue -ErrorVariable refused
+                "refused: $($refused.Exception.Message)"
+                """, root);
+
+            Assert.True(result.ExitCode == 0, result.Errors + result.Output);
+            var lines = result.Output.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+            Assert.Equal("2", lines[0]);
+            Assert.StartsWith("refused: ", lines[1], StringComparison.Ordinal);
+            Assert.Contains("'Spooler'", lines[1], StringComparison.Ordinal);
+            Assert.Equal(2, new ServiceCommands(ServerAdministration.Open(data)).Status().Restarts);
+        }
+        finally
+        {
+            server.Kill();
+            await server.WaitForExitAsync();
+        }
     }
 
     /// <summary>SERVER1 with one message to an unreachable smart host, deferred once: a Retry queue of one.</summary>

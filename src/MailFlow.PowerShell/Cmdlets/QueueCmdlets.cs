@@ -48,8 +48,12 @@ public sealed class GetMessageCommand : MailFlowCmdlet
     }
 }
 
-/// <summary>Retry-Queue [-Identity SERVER\next-hop]: its messages are due now.</summary>
-[Cmdlet("Retry", "Queue", SupportsShouldProcess = true)]
+/// <summary>
+/// Retry-Queue [-Identity SERVER\next-hop]: its messages are due now. Exchange's name is the alias:
+/// Retry is not an approved verb, and a cmdlet named with it makes Import-Module warn (decision 0027).
+/// </summary>
+[Cmdlet(VerbsLifecycle.Invoke, "QueueRetry", SupportsShouldProcess = true)]
+[Alias("Retry-Queue")]
 public sealed class RetryQueueCommand : MailFlowCmdlet
 {
     [Parameter(Position = 0, ValueFromPipelineByPropertyName = true)]
