@@ -39,7 +39,7 @@ public sealed class LabShell
         var file = Path.Combine(site.Root, $"lab-{Guid.NewGuid():N}.ps1");
         await File.WriteAllTextAsync(file, $"""
             $ErrorActionPreference = 'Stop'
-            Import-Module '{module}' -DisableNameChecking
+            Import-Module '{module}'
             $env:MAILFLOW_DATA = '{site.Root}'
             {script}
             """, cancellationToken);
