@@ -14,8 +14,13 @@ public sealed class GetReceiveConnectorCommand : MailFlowCmdlet
 
     protected override object? ErrorTarget => Identity;
 
-    internal static PSObject Present(ReceiveConnectorCommands commands, ReceiveConnector connector) =>
-        Output(connector, "MailFlow.ReceiveConnector", commands.IdentityOf(connector));
+    internal static PSObject Present(ReceiveConnectorCommands commands, ReceiveConnector connector)
+    {
+        var output = Output(connector, "MailFlow.ReceiveConnector", commands.IdentityOf(connector));
+        // An instance member shadows the adapted long: shown as Exchange shows it, the configuration unchanged.
+        output.Properties.Add(new PSNoteProperty(nameof(ReceiveConnector.MaxMessageSize), new ByteQuantifiedSize(connector.MaxMessageSize)));
+        return output;
+    }
 
     protected override void Process()
     {
