@@ -71,7 +71,7 @@ public sealed class CertificateStoreTests : IClassFixture<LabCa>, IDisposable
         Assert.Equal(ca.Intermediate.Certificate.Thumbprint, Assert.Single(reread.Chain).Thumbprint);
         var p = reread.Describe(TrustAnchors.FromCertificates(Certs.PublicOnly(ca.Root.Certificate)), DateTimeOffset.UtcNow);
         Assert.Equal(CertificateStatus.Valid, p.Status);
-        Assert.Equal(RootCAType.Enterprise, p.RootCAType);
+        Assert.Equal(RootCAType.Registry, p.RootCAType); // a root added with `mailflow trust add`, as one added to the machine's root store
         Assert.False(p.IsSelfSigned);
     }
 

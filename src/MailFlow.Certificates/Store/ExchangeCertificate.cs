@@ -135,10 +135,13 @@ public sealed class ExchangeCertificate
         return chain.IsUntrustedRoot || chain.IsIncomplete ? CertificateStatus.Untrusted : CertificateStatus.Invalid;
     }
 
+    /// <summary>
+    /// A root added with `mailflow trust add` is what an admin's root in the machine's own Trusted Root
+    /// store is on Windows, Registry; Enterprise is a root published in Active Directory (decision 0027).
+    /// </summary>
     private static RootCAType RootCATypeOf(bool selfSigned, ChainReport chain) =>
-        selfSigned ? RootCAType.Registry
+        selfSigned || chain.EndsInAdditionalRoot ? RootCAType.Registry
         : chain.EndsInSystemRoot ? RootCAType.ThirdParty
-        : chain.EndsInAdditionalRoot ? RootCAType.Enterprise
         : RootCAType.Unknown;
 
     private bool SignatureVerifiesWithOwnKey()
