@@ -38,6 +38,9 @@ trap 'rm -f "$log"' EXIT
 status=0
 dotnet test MailFlow.slnx -c Release --no-build --nologo "$@" 2>&1 | tee "$log" || status=$?
 
+# The README's blocks marked to run from a fresh clone, run as written (tests/readme-check.sh).
+tests/readme-check.sh || status=$?
+
 # One closing line in the plain "N passed, N failed" form, summed over all test projects.
 awk '/(Passed|Failed)! *- *Failed: / {
        for (i = 1; i <= NF; i++) { if ($i == "Failed:") f += $(i+1); if ($i == "Passed:") p += $(i+1); if ($i == "Skipped:") s += $(i+1) }

@@ -38,9 +38,6 @@ public static class MailFlowCli
     private static RootCommand Build(TextWriter stdout, TextWriter stderr, Func<string, string?> environment)
     {
         var root = new RootCommand("MailFlow: an SMTP transport with Exchange's connectors, certificate rules and logs, and diagnostics for TLS mail-flow failures.");
-        root.Options.Add(GlobalOptions.Data);
-        root.Options.Add(GlobalOptions.Json);
-
         Func<Func<CommandContext, int>, Func<ParseResult, int>> wrap = body => parse => Execute(parse, stdout, stderr, environment, body);
         root.Subcommands.Add(InitCommand.Build(wrap));
         root.Subcommands.Add(CertificateCommand.Build(wrap));
@@ -58,6 +55,14 @@ public static class MailFlowCli
         root.Subcommands.Add(ProbeCommand.Build(wrap));
         root.Subcommands.Add(DiagnoseCommand.Build(wrap));
         root.Subcommands.Add(LogsCommand.Build(wrap));
+        // --data and --json on each command tree rather than the root, so help lists only options that do
+        // something: the lab makes its own data directories and takes --json on its scenarios itself.
+        foreach (var command in root.Subcommands)
+        {
+            command.Options.Add(GlobalOptions.Data);
+            command.Options.Add(GlobalOptions.Json);
+        }
+
         root.Subcommands.Add(LabCommand.Build(wrap));
         return root;
     }

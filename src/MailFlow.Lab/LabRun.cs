@@ -151,7 +151,9 @@ public sealed class LabRun
             $"{top.RootCause} [{top.Confidence}] {top.Title}",
             .. top.Evidence.Select(e => $"evidence {e.Source}: {e.Says}"),
             .. top.Fix.Select(f => "fix: " + f),
-            $"reproduce: mailflow diagnose {string.Join(' ', DiagnoseArguments(world, sender, receivers))}"]);
+            // Without --keep these files are deleted when the run ends, so the command is only worth copying with it.
+            (options.Keep ? "reproduce: " : "reproduce (after a run with --keep; without it these files are deleted at the end): ")
+                + $"mailflow diagnose {string.Join(' ', DiagnoseArguments(world, sender, receivers))}"]);
 
         var commands = await scenario.FixAsync(world, options.Shell, cancellationToken);
         await StepAsync("Fix", commands);

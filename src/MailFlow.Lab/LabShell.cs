@@ -3,7 +3,7 @@ using System.Diagnostics;
 namespace MailFlow.Lab;
 
 /// <summary>
-/// PowerShell 7 with MailFlow's module, when pwsh is installed (MAILFLOW_PWSH or PATH): the lab then
+/// PowerShell 7 with MailFlow's module, when pwsh is installed (MAILFLOW_PWSH, the checkout's .tools/pwsh, or PATH): the lab then
 /// applies fixes with the cmdlets an Exchange admin types. Without pwsh the lab uses the management
 /// layer directly, which is what the equivalent <c>mailflow</c> commands run.
 /// </summary>
@@ -20,12 +20,28 @@ public sealed class LabShell
 
     public bool Available => pwsh is not null && File.Exists(module);
 
-    /// <summary>pwsh from MAILFLOW_PWSH, else the first on PATH; the module beside this program.</summary>
-    public static LabShell Find()
+    /// <summary>The pwsh the lab runs, or null when none was found.</summary>
+    public string? Program => pwsh;
+
+    /// <summary>The shell for this program: <see cref="Find(Func{string, string?}, string)"/> with the process's environment and directory.</summary>
+    public static LabShell Find() => Find(Environment.GetEnvironmentVariable, AppContext.BaseDirectory);
+
+    /// <summary>
+    /// pwsh from MAILFLOW_PWSH; else the PowerShell tool test.sh installs under .tools/pwsh of the checkout
+    /// <paramref name="programDirectory"/> was built in (the version the module is tested with, so it goes
+    /// before PATH); else the first on PATH. The module is the one beside the program.
+    /// </summary>
+    public static LabShell Find(Func<string, string?> environment, string programDirectory)
     {
-        var candidates = new List<string?> { Environment.GetEnvironmentVariable("MAILFLOW_PWSH") };
-        candidates.AddRange((Environment.GetEnvironmentVariable("PATH") ?? string.Empty).Split(':', StringSplitOptions.RemoveEmptyEntries).Select(d => Path.Combine(d, "pwsh")));
-        return new LabShell(candidates.FirstOrDefault(File.Exists), Path.Combine(AppContext.BaseDirectory, "MailFlow.psd1"));
+        ArgumentNullException.ThrowIfNull(environment);
+        var candidates = new List<string?> { environment("MAILFLOW_PWSH") };
+        for (var directory = new DirectoryInfo(programDirectory); directory is not null; directory = directory.Parent)
+        {
+            candidates.Add(Path.Combine(directory.FullName, ".tools", "pwsh", "pwsh"));
+        }
+
+        candidates.AddRange((environment("PATH") ?? string.Empty).Split(':', StringSplitOptions.RemoveEmptyEntries).Select(d => Path.Combine(d, "pwsh")));
+        return new LabShell(candidates.FirstOrDefault(File.Exists), Path.Combine(programDirectory, "MailFlow.psd1"));
     }
 
     /// <summary>Runs <paramref name="script"/> against <paramref name="site"/>'s data directory; stops at the first error.</summary>

@@ -100,6 +100,48 @@ public sealed class LabScenarioTests : IDisposable
     }
 
     [Fact]
+    public void Lab_list_says_how_to_run_a_scenario()
+    {
+        Assert.Contains("run one: mailflow lab <scenario> [--step] [--keep [--dir DIR]]   (e.g. mailflow lab hybrid)", Mailflow(["lab", "list"]), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Lab_help_lists_only_options_the_lab_uses()
+    {
+        var lab = Mailflow(["lab", "--help"]);
+        var scenario = Mailflow(["lab", "hybrid", "--help"]);
+
+        Assert.DoesNotContain("--data", lab, StringComparison.Ordinal);
+        Assert.DoesNotContain("--json", lab, StringComparison.Ordinal);
+        Assert.DoesNotContain("--data", scenario, StringComparison.Ordinal);
+        Assert.Contains("--json", scenario, StringComparison.Ordinal);
+        Assert.Contains("--data", Mailflow(["queue", "list", "--help"]), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_run_without_keep_says_its_paths_are_gone()
+    {
+        var output = Mailflow(["lab", "no-starttls"]);
+
+        Assert.Contains("reproduce (after a run with --keep; without it these files are deleted at the end): mailflow diagnose", output, StringComparison.Ordinal);
+        Assert.Contains("are deleted now, run with --keep to read them", output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void The_pwsh_test_sh_installs_in_the_checkout_is_found_without_MAILFLOW_PWSH()
+    {
+        var program = Directory.CreateDirectory(Path.Combine(root, "checkout", "src", "MailFlow.Cli", "bin", "Release", "net10.0")).FullName;
+        File.WriteAllText(Path.Combine(program, "MailFlow.psd1"), "@{}");
+        var tool = Path.Combine(Directory.CreateDirectory(Path.Combine(root, "checkout", ".tools", "pwsh")).FullName, "pwsh");
+        File.WriteAllText(tool, "#!/bin/sh");
+
+        var shell = LabShell.Find(name => name == "PATH" ? "/nonexistent" : null, program);
+
+        Assert.True(shell.Available);
+        Assert.Equal(tool, shell.Program);
+    }
+
+    [Fact]
     public void A_lab_directory_that_is_not_empty_is_refused_and_left_alone()
     {
         var directory = Directory.CreateDirectory(Path.Combine(root, "taken")).FullName;
@@ -139,7 +181,7 @@ public sealed class LabScenarioTests : IDisposable
     {
         var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
         start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "mailflow.dll"));
-        foreach (var argument in arguments.Concat(["--data", Path.Combine(root, "unused-data")]))
+        foreach (var argument in arguments)
         {
             start.ArgumentList.Add(argument);
         }

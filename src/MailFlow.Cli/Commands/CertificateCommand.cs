@@ -140,7 +140,7 @@ internal static class CertificateCommand
         {
             var updated = Commands(context).Enable(context.Parse.GetValue(thumbprint)!, ParseServices(context.Parse.GetValue(services))!.Value);
             context.Output.Out.WriteLine($"{updated.Thumbprint} Services: {ExchangeServicesText.Format(updated.Services)}");
-            context.Output.Note("restart the transport service for connectors to pick up a different certificate");
+            CommonCommands.NoteAppliesAtRestart(context, "certificate choices of the connectors");
             return MailFlowCli.Success;
         }));
         return command;

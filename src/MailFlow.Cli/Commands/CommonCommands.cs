@@ -29,6 +29,19 @@ internal static class CommonCommands
         options.Where(o => parse.GetResult(o) is not null)
             .ToDictionary(o => o.Name.TrimStart('-'), o => (string?)parse.GetValue(o), StringComparer.OrdinalIgnoreCase);
 
+    /// <summary>
+    /// Says when a change a running transport reads only at start applies: at a restart if a service
+    /// runs for this data directory (its control socket answers), else at the next serve, so nobody
+    /// restarts a service that is not there.
+    /// </summary>
+    public static void NoteAppliesAtRestart(CommandContext context, string what)
+    {
+        using var running = Management.Control.ControlClient.TryConnect(context.Data);
+        context.Output.Note(running is not null
+            ? $"{what} take effect when the transport restarts (mailflow service restart)"
+            : $"{what} take effect when the transport starts (no mailflow serve runs for {context.Data.Root} now)");
+    }
+
     public static void WriteView(CommandContext context, IReadOnlyList<KeyValuePair<string, string>> view)
     {
         if (context.Output.Json)

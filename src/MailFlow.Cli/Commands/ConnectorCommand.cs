@@ -70,7 +70,7 @@ internal static class ConnectorCommand
             var changed = commands.Set(context.Parse.GetValue(setIdentity)!, CommonCommands.Collect(context.Parse, setOptions));
             context.Output.Out.WriteLine($"Updated {commands.IdentityOf(changed)}.");
             WriteWarnings(context, commands.Warnings(changed));
-            context.Output.Note("changes to certificates and bindings take effect when the transport restarts (mailflow service restart)");
+            CommonCommands.NoteAppliesAtRestart(context, "changes to certificates and bindings");
             return MailFlowCli.Success;
         }));
 

@@ -9,7 +9,7 @@ internal static class LabCommand
     public static Command Build(Func<Func<CommandContext, int>, Func<ParseResult, int>> wrap)
     {
         var command = new Command("lab", "Replay a hybrid TLS failure end to end on this machine: two transports on loopback, the deferral, the logs, diagnose, the fix, delivery");
-        var list = new Command("list", "The scenarios, with the root cause each ends in");
+        var list = new Command("list", "The scenarios, with the root cause each ends in") { GlobalOptions.Json };
         list.SetAction(wrap(context =>
         {
             if (context.Output.Json)
@@ -19,6 +19,7 @@ internal static class LabCommand
             else
             {
                 context.Output.WriteTable(["Scenario", "Root cause", "What happens"], LabScenarios.All.Select(s => (IReadOnlyList<string>)[s.Name, s.RootCause, s.Title]));
+                context.Output.Out.WriteLine($"run one: mailflow lab <scenario> [--step] [--keep [--dir DIR]]   (e.g. mailflow lab {LabScenarios.All[0].Name})");
             }
 
             return MailFlowCli.Success;
@@ -37,7 +38,7 @@ internal static class LabCommand
         var directory = new Option<string?>("--dir") { Description = "Where to create the lab's data directories (default: a temporary folder)" };
         var keep = new Option<bool>("--keep") { Description = "Leave the directories to read the logs and run the commands again" };
         var step = new Option<bool>("--step") { Description = "Pause after each step until Enter" };
-        var command = new Command(scenario.Name, $"{scenario.Title} (ends in {scenario.RootCause})") { directory, keep, step };
+        var command = new Command(scenario.Name, $"{scenario.Title} (ends in {scenario.RootCause})") { directory, keep, step, GlobalOptions.Json };
         command.SetAction(wrap(context =>
         {
             var output = context.Output;
@@ -47,7 +48,7 @@ internal static class LabCommand
                 Keep = context.Parse.GetValue(keep),
                 Pause = context.Parse.GetValue(step) ? () => { output.Error.Write("(Enter for the next step) "); Console.In.ReadLine(); return Task.CompletedTask; } : null,
             };
-            output.Note($"lab {scenario.Name}: {scenario.Title}; PowerShell module {(options.Shell.Available ? "in pwsh" : "not available (no pwsh): fixes go through the mailflow management layer")}");
+            output.Note($"lab {scenario.Name}: {scenario.Title}; PowerShell module {(options.Shell.Available ? $"in {options.Shell.Program}" : "not available (no pwsh): fixes go through the mailflow management layer")}");
             var report = LabRun.RunAsync(scenario, options, s =>
             {
                 if (!output.Json)
@@ -66,7 +67,7 @@ internal static class LabCommand
             else if (report.Passed)
             {
                 output.Out.WriteLine($"lab {scenario.Name}: every step behaved as described; diagnose named {report.DiagnosedRootCause}; {report.Seconds:0.0} s"
-                    + (options.Keep ? $"; kept in {report.Directory}" : string.Empty));
+                    + (options.Keep ? $"; kept in {report.Directory}" : $"; its directories ({report.Directory}) are deleted now, run with --keep to read them"));
             }
 
             if (!report.Passed)

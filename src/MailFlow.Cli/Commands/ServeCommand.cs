@@ -18,6 +18,9 @@ internal static class ServeCommand
             var output = context.Output;
             TransportHost.RunAsync(context.Administration, TimeSpan.FromSeconds(context.Parse.GetValue(drain)), service => Describe(service, context), output.Note)
                 .GetAwaiter().GetResult();
+
+            // Without it, the end of a foreground run (Ctrl+C, SIGTERM) reads the same as a hang or a crash.
+            output.Out.WriteLine("stopped: sessions drained, logs flushed");
             return MailFlowCli.Success;
         }));
         return command;
@@ -40,6 +43,10 @@ internal static class ServeCommand
             output.WriteLine($"listening on {listener.Endpoint} for {string.Join(", ", listener.Connectors)}");
         }
 
+        var domains = context.Administration.Configuration.Load().AcceptedDomains;
+        output.WriteLine(domains.Count == 0
+            ? "accepted domains: none (no mail is taken for local delivery; mailflow domain add adds one)"
+            : $"accepted domains: {string.Join(", ", domains.Select(d => $"{d.DomainName} ({d.DomainType}{(d.Default ? ", default" : string.Empty)})"))}");
         output.WriteLine($"protocol logs: {receive.ReceiveProtocolLogDirectory}, {service.SendProtocolLogDirectory}");
         output.WriteLine($"message tracking: {receive.MessageTrackingLogDirectory}");
         output.WriteLine($"queue: {context.Data.Queue}; local mailboxes: {context.Data.Mailboxes}");

@@ -29,7 +29,7 @@ internal static class TransportCommand
         {
             new TransportServiceCommands(context.Administration).Set(CommonCommands.Collect(context.Parse, options));
             context.Output.Out.WriteLine("Updated the transport settings.");
-            context.Output.Note("they take effect when the transport restarts (mailflow service restart)");
+            CommonCommands.NoteAppliesAtRestart(context, "they");
             return MailFlowCli.Success;
         }));
 

@@ -78,7 +78,7 @@ public sealed class SmtpReceiveServer : IAsyncDisposable
                 catch (SocketException ex)
                 {
                     socket.Dispose();
-                    throw new Core.Errors.MailFlowException($"cannot listen on {group.Key} for {string.Join(", ", members.Select(m => m.Identity))}: {ex.Message}", ex);
+                    throw new Core.Errors.MailFlowException($"cannot listen on {group.Key} for {string.Join(", ", members.Select(m => m.Identity))}: {ex.Message}" + BindHint(ex, group.ToList(), configuration, lowestBindablePort), ex);
                 }
 
                 socket.Listen(512);
@@ -101,6 +101,32 @@ public sealed class SmtpReceiveServer : IAsyncDisposable
         }
 
         return server;
+    }
+
+    /// <summary>
+    /// A port someone else holds is the usual first-run failure (another MTA on 25, or a second serve on
+    /// the same data directory), so say so and how to move each connector; a moved port names the offset
+    /// that moved it, as the configured port is not the one in the error.
+    /// </summary>
+    private static string BindHint(SocketException ex, List<ReceiveBinding> bindings, MailFlowConfiguration configuration, int lowestBindablePort)
+    {
+        if (ex.SocketErrorCode != SocketError.AddressAlreadyInUse)
+        {
+            return string.Empty;
+        }
+
+        var hint = new StringBuilder($"{Environment.NewLine}  another process listens on port {bindings[0].Effective.Port} (another mail server, or a mailflow serve already running on this data directory; `ss -ltnp` names it).");
+        foreach (var binding in bindings)
+        {
+            hint.Append(System.Globalization.CultureInfo.InvariantCulture, $"{Environment.NewLine}  move it: mailflow connector receive set \"{binding.ConnectorIdentity}\" --Bindings <address:port>   (configured: {binding.Configured})");
+        }
+
+        if (bindings.Any(b => b.Offset))
+        {
+            hint.Append(System.Globalization.CultureInfo.InvariantCulture, $"{Environment.NewLine}  ports below {lowestBindablePort} are moved up by Listening.UnprivilegedPortOffset ({configuration.Listening.UnprivilegedPortOffset}) in config.json when not run as root; another offset moves all of them at once.");
+        }
+
+        return hint.ToString();
     }
 
     /// <summary>
