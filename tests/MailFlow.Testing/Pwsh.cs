@@ -1,3 +1,5 @@
+using System.Diagnostics;
+
 namespace MailFlow.Testing;
 
 /// <summary>
@@ -11,5 +13,40 @@ public static class Pwsh
         var candidates = new List<string?> { Environment.GetEnvironmentVariable("MAILFLOW_PWSH") };
         candidates.AddRange((Environment.GetEnvironmentVariable("PATH") ?? string.Empty).Split(':').Select(d => Path.Combine(d, "pwsh")));
         return candidates.FirstOrDefault(File.Exists);
+    }
+
+    /// <summary>
+    /// Runs <paramref name="body"/> in the pwsh tool after <c>Import-Module</c> of the built manifest, as an admin
+    /// would, with MAILFLOW_DATA naming <paramref name="dataRoot"/>. Errors stop the script (ErrorActionPreference
+    /// Stop) so that a refused cmdlet shows as a non-zero exit with the message on stderr.
+    /// </summary>
+    public static async Task<(int ExitCode, string Output, string Errors)> RunModuleScriptAsync(string dataRoot, string body)
+    {
+        var pwsh = Find() ?? throw new InvalidOperationException("pwsh was not found: ./test.sh installs the PowerShell 7.6.9 tool under .tools/pwsh and sets MAILFLOW_PWSH");
+        var script = Path.Combine(dataRoot, $"script-{Guid.NewGuid():N}.ps1");
+        await File.WriteAllTextAsync(script, $"""
+            $ErrorActionPreference = 'Stop'
+            Import-Module '{Path.Combine(AppContext.BaseDirectory, "MailFlow.psd1")}' -DisableNameChecking
+            $env:MAILFLOW_DATA = '{dataRoot}'
+            {body}
+            """);
+        try
+        {
+            var start = new ProcessStartInfo(pwsh) { RedirectStandardOutput = true, RedirectStandardError = true, Environment = { ["NO_COLOR"] = "1", ["POWERSHELL_TELEMETRY_OPTOUT"] = "1" } };
+            foreach (var arg in new[] { "-NoProfile", "-NonInteractive", "-File", script })
+            {
+                start.ArgumentList.Add(arg);
+            }
+
+            using var process = Process.Start(start)!;
+            var output = process.StandardOutput.ReadToEndAsync();
+            var errors = await process.StandardError.ReadToEndAsync();
+            await process.WaitForExitAsync();
+            return (process.ExitCode, await output, errors);
+        }
+        finally
+        {
+            File.Delete(script);
+        }
     }
 }
