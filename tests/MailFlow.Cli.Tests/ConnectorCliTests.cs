@@ -146,5 +146,23 @@ public sealed class ConnectorCliTests : IDisposable
         Assert.Contains(@"SERVER1\Partner", cli.Run("connector", "receive", "list").Out, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public void TlsDomainCapabilities_is_set_shown_listed_and_refused_when_malformed()
+    {
+        var set = cli.Run("connector", "receive", "set", Frontend, "--TlsDomainCapabilities", "mail.protection.outlook.com:AcceptCloudServicesMail");
+        var created = cli.Run("connector", "receive", "new", "Partner", "--Bindings", "0.0.0.0:2526", "--TlsDomainCapabilities", "*.contoso.com:AcceptOorgProtocol,AcceptOorgHeader");
+        var before = cli.Snapshot();
+        var bad = cli.Run("connector", "receive", "set", Frontend, "--TlsDomainCapabilities", "mail.protection.outlook.com:AcceptCloud");
+
+        Assert.Equal(0, set.ExitCode);
+        Assert.Equal(0, created.ExitCode);
+        Assert.Contains("TlsDomainCapabilities         : {mail.protection.outlook.com:AcceptCloudServicesMail}", cli.Run("connector", "receive", "show", Frontend).Out, StringComparison.Ordinal);
+        Assert.Contains("TlsDomainCapabilities         : {*.contoso.com:AcceptOorgProtocol,AcceptOorgHeader}", cli.Run("connector", "receive", "show", "Partner").Out, StringComparison.Ordinal);
+        Assert.Contains("mail.protection.outlook.com:AcceptCloudServicesMail", cli.Run("connector", "receive", "list").Out, StringComparison.Ordinal);
+        Assert.Contains("\"mail.protection.outlook.com:AcceptCloudServicesMail\"", File.ReadAllText(Path.Combine(cli.Data, "config.json")), StringComparison.Ordinal);
+        CertificateCliTests.AssertOneLineFailure(bad, 2, "-TlsDomainCapabilities \"mail.protection.outlook.com:AcceptCloud\" is not valid: \"mail.protection.outlook.com:AcceptCloud\": \"AcceptCloud\" is not a capability");
+        Assert.Equal(before, cli.Snapshot());
+    }
+
     public void Dispose() => cli.Dispose();
 }

@@ -32,6 +32,12 @@ public sealed class ConfigurationValidatorTests
         { "$.ReceiveConnectors[1].PermissionGroups", c => c.ReceiveConnectors[1].AuthMechanism = AuthMechanisms.ExternalAuthoritative | AuthMechanisms.Tls, "requires the ExchangeServers permission group" },
         { "$.ReceiveConnectors[0].RequireTLS", c => { c.ReceiveConnectors[0].AuthMechanism = AuthMechanisms.None; c.ReceiveConnectors[0].RequireTLS = true; }, "RequireTLS needs Tls" },
         { "$.ReceiveConnectors[0].TlsCertificateName", c => c.ReceiveConnectors[0].TlsCertificateName = "CN=SERVER1", "is not valid" },
+        { "$.ReceiveConnectors[0].TlsDomainCapabilities", c => c.ReceiveConnectors[0].TlsDomainCapabilities = ["mail.protection.outlook.com"], "\"mail.protection.outlook.com\" is not domain:Capability" },
+        { "$.ReceiveConnectors[0].TlsDomainCapabilities", c => c.ReceiveConnectors[0].TlsDomainCapabilities = ["mail.protection.outlook.com:AcceptCloudMail"], "\"AcceptCloudMail\" is not a capability; expected one or more of AcceptCloudServicesMail, AcceptOorgProtocol, AcceptOorgHeader" },
+        { "$.ReceiveConnectors[0].TlsDomainCapabilities", c => c.ReceiveConnectors[0].TlsDomainCapabilities = ["mail*.outlook.com:AcceptCloudServicesMail"], "wildcard" },
+        { "$.ReceiveConnectors[0].TlsDomainCapabilities", c => c.ReceiveConnectors[0].TlsDomainCapabilities = ["10.0.0.1:AcceptCloudServicesMail"], "\"10.0.0.1\" is an address" },
+        { "$.ReceiveConnectors[0].TlsDomainCapabilities", c => c.ReceiveConnectors[0].TlsDomainCapabilities = ["contoso.com:"], "names no capability" },
+        { "$.ReceiveConnectors[0].TlsDomainCapabilities", c => c.ReceiveConnectors[0].TlsDomainCapabilities = ["contoso.com:AcceptOorgProtocol", "CONTOSO.com:AcceptOorgHeader"], "appears in 2 entries" },
         { "$.ReceiveConnectors[0].MaxMessageSize", c => c.ReceiveConnectors[0].MaxMessageSize = 100, "out of range (65536–2147483647)" },
         { "$.ReceiveConnectors[0].ConnectionInactivityTimeout", c => c.ReceiveConnectors[0].ConnectionInactivityTimeout = TimeSpan.FromMinutes(20), "must be less than ConnectionTimeout" },
         { "$.ReceiveConnectors[0].Bindings[0]", c => c.ReceiveConnectors[0].Bindings[0] = "0.0.0.0:99999", "is not an address:port binding" },
@@ -74,6 +80,24 @@ public sealed class ConfigurationValidatorTests
         var errors = ConfigurationValidator.Validate(configuration).Where(i => i.Severity == IssueSeverity.Error).ToList();
 
         Assert.Contains(errors, e => e.Path == path && e.Message.Contains(message, StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void TlsDomainCapabilities_takes_Exchanges_entries_wildcard_domains_and_NO_TLS()
+    {
+        var configuration = Base();
+        configuration.ReceiveConnectors[0].TlsDomainCapabilities =
+            ["mail.protection.outlook.com:AcceptCloudServicesMail", "*.contoso.com:AcceptOorgProtocol,AcceptOorgHeader", "NO-TLS:AcceptOorgHeader"];
+
+        Assert.DoesNotContain(ConfigurationValidator.Validate(configuration), i => i.Path.EndsWith("TlsDomainCapabilities", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void TlsDomainCapabilities_regroups_split_tokens_into_entries()
+    {
+        Assert.True(TlsDomainCapabilities.TryGroup(["fabrikam.com:acceptoorgprotocol", "AcceptOorgHeader", "no-tls:AcceptOorgHeader"], out var entries, out var error), error);
+
+        Assert.Equal(["fabrikam.com:AcceptOorgProtocol,AcceptOorgHeader", "NO-TLS:AcceptOorgHeader"], entries);
     }
 
     [Fact]

@@ -37,6 +37,7 @@ public sealed class ParameterTests : IDisposable
             ["AuthMechanism"] = "Tls, BasicAuth, BasicAuthRequireTLS",
             ["RemoteIPRanges"] = "10.0.0.0/8, 192.168.1.1-192.168.1.50",
             ["Banner"] = "220 mail.domain.com ready",
+            ["TlsDomainCapabilities"] = "mail.protection.outlook.com:AcceptCloudServicesMail,fabrikam.com:AcceptOorgProtocol,AcceptOorgHeader",
         });
 
         Assert.Equal(50L * 1024 * 1024, changed.MaxMessageSize);
@@ -45,12 +46,15 @@ public sealed class ParameterTests : IDisposable
         Assert.Equal(AuthMechanisms.Tls | AuthMechanisms.BasicAuth | AuthMechanisms.BasicAuthRequireTLS, changed.AuthMechanism);
         Assert.Equal(["10.0.0.0/8", "192.168.1.1-192.168.1.50"], changed.RemoteIPRanges);
         Assert.Equal("220 mail.domain.com ready", commands.Get(@"SERVER1\Default Frontend SERVER1").Banner);
+        Assert.Equal(["mail.protection.outlook.com:AcceptCloudServicesMail", "fabrikam.com:AcceptOorgProtocol,AcceptOorgHeader"], changed.TlsDomainCapabilities);
     }
 
     [Theory]
     [InlineData("MaxMessageSize", "lots", "expected a size")]
     [InlineData("RequireTLS", "maybe", "$true or $false")]
     [InlineData("AuthMechanism", "Kerberos", "one or more of None, Tls")]
+    [InlineData("TlsDomainCapabilities", "mail.protection.outlook.com", "-TlsDomainCapabilities \"mail.protection.outlook.com\" is not valid: \"mail.protection.outlook.com\" is not domain:Capability")]
+    [InlineData("TlsDomainCapabilities", "contoso.com:AcceptAnything", "\"AcceptAnything\" is not a capability")]
     [InlineData("Colour", "blue", "is not a parameter of Set-ReceiveConnector")]
     [InlineData("TransportRole", "HubTransport", "is not a parameter of Set-ReceiveConnector")]
     [InlineData("Bindings", "$null", null)]

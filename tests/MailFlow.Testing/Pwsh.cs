@@ -36,4 +36,20 @@ public static class Pwsh
         await process.WaitForExitAsync();
         return new Result(process.ExitCode, await output, await errors);
     }
+
+    /// <summary>
+    /// Runs <paramref name="body"/> in the pwsh tool after <c>Import-Module</c> of the built manifest, as an admin
+    /// would, with MAILFLOW_DATA naming <paramref name="dataRoot"/>. Errors stop the script (ErrorActionPreference
+    /// Stop) so that a refused cmdlet shows as a non-zero exit with the message on stderr.
+    /// </summary>
+    public static async Task<(int ExitCode, string Output, string Errors)> RunModuleScriptAsync(string dataRoot, string body)
+    {
+        var result = await RunAsync($"""
+            $ErrorActionPreference = 'Stop'
+            Import-Module '{Path.Combine(AppContext.BaseDirectory, "MailFlow.psd1")}'
+            $env:MAILFLOW_DATA = '{dataRoot}'
+            {body}
+            """, dataRoot);
+        return (result.ExitCode, result.Output, result.Errors);
+    }
 }

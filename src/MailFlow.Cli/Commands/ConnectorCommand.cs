@@ -45,8 +45,8 @@ internal static class ConnectorCommand
             }
 
             context.Output.WriteTable(
-                ["Identity", "Bindings", "Enabled", "TlsCertificateName"],
-                configuration.ReceiveConnectors.Select(c => (IReadOnlyList<string>)[configuration.IdentityOf(c), string.Join(", ", c.Bindings), c.Enabled ? "True" : "False", c.TlsCertificateName ?? string.Empty]));
+                ["Identity", "Bindings", "Enabled", "TlsCertificateName", "TlsDomainCapabilities"],
+                configuration.ReceiveConnectors.Select(c => (IReadOnlyList<string>)[configuration.IdentityOf(c), string.Join(", ", c.Bindings), c.Enabled ? "True" : "False", c.TlsCertificateName ?? string.Empty, string.Join(" ", c.TlsDomainCapabilities)]));
             WriteListeners(context, configuration);
             return MailFlowCli.Success;
         }));

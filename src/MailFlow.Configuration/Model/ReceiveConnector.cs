@@ -33,6 +33,12 @@ public sealed class ReceiveConnector
     /// <summary><c>&lt;I&gt;issuer&lt;S&gt;subject</c> of the certificate to present; null = select by FQDN.</summary>
     public string? TlsCertificateName { get; set; }
 
+    /// <summary>
+    /// <c>domain:Capability[,Capability…]</c> entries (e.g. <c>mail.protection.outlook.com:AcceptCloudServicesMail</c>,
+    /// as the Hybrid Configuration Wizard writes); stored and shown, grants nothing in MailFlow yet (decision 0025).
+    /// </summary>
+    public List<string> TlsDomainCapabilities { get; set; } = [];
+
     /// <summary>Bytes; Exchange's default is 36 MB (37,748,736 bytes).</summary>
     public long MaxMessageSize { get; set; } = 37_748_736;
 

@@ -164,6 +164,11 @@ public static class ConfigurationValidator
         }
 
         TlsCertificateName(c.TlsCertificateName, path + ".TlsCertificateName", issues);
+        if (!Model.TlsDomainCapabilities.TryGroup(c.TlsDomainCapabilities, out _, out var capabilitiesError))
+        {
+            issues.Error(path + ".TlsDomainCapabilities", capabilitiesError!);
+        }
+
         Range(c.MaxMessageSize, 65_536, 2_147_483_647, path + ".MaxMessageSize", issues);
         Range(c.MaxRecipientsPerMessage, 1, 512_000, path + ".MaxRecipientsPerMessage", issues);
         Range(c.ConnectionTimeout, TimeSpan.FromSeconds(1), TimeSpan.FromDays(1), path + ".ConnectionTimeout", issues);

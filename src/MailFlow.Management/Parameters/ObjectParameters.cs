@@ -1,6 +1,7 @@
 using System.Collections;
 using System.Globalization;
 using System.Reflection;
+using MailFlow.Configuration.Model;
 using MailFlow.Core.Errors;
 
 namespace MailFlow.Management.Parameters;
@@ -134,6 +135,14 @@ public static class ObjectParameters
             {
                 throw inner;
             }
+        }
+
+        if (target == typeof(List<string>) && property.DeclaringType == typeof(ReceiveConnector) && name == nameof(ReceiveConnector.TlsDomainCapabilities))
+        {
+            // Its entries contain commas themselves ("a.com:X,Y"), so the split list is regrouped into entries.
+            return TlsDomainCapabilities.TryGroup(ParameterValue.ParseList(value), out var entries, out var error)
+                ? entries
+                : throw new MailFlowException($"-{name} \"{value}\" is not valid: {error}", MailFlowErrorKind.InvalidArgument);
         }
 
         if (target == typeof(List<string>))

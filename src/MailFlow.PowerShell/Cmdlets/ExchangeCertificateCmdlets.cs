@@ -7,7 +7,7 @@ using MailFlow.Management.Certificates;
 namespace MailFlow.PowerShell.Cmdlets;
 
 /// <summary>
-/// Get-ExchangeCertificate [[-Thumbprint] X]. Issuer and Subject are .NET's renderings, so
+/// Get-ExchangeCertificate [[-Thumbprint] X] [-Server SERVER]. Issuer and Subject are .NET's renderings, so
 /// <c>"&lt;I&gt;$($c.Issuer)&lt;S&gt;$($c.Subject)"</c> is a valid TlsCertificateName, as on Exchange.
 /// </summary>
 [Cmdlet(VerbsCommon.Get, "ExchangeCertificate")]
@@ -18,12 +18,17 @@ public sealed class GetExchangeCertificateCommand : MailFlowCmdlet
     [Alias("Identity")]
     public string? Thumbprint { get; set; }
 
-    protected override object? ErrorTarget => Thumbprint;
+    /// <summary>The certificates of this server (its name or FQDN); another server is not found.</summary>
+    [Parameter]
+    public string? Server { get; set; }
+
+    protected override object? ErrorTarget => Thumbprint ?? Server;
 
     internal static PSObject Present(ExchangeCertificateProperties certificate) => Output(certificate, "MailFlow.ExchangeCertificate");
 
     protected override void Process()
     {
+        EnsureLocalServer(Server);
         var commands = new ExchangeCertificateCommands(Administration);
         if (Thumbprint is not null)
         {

@@ -48,6 +48,26 @@ public abstract class MailFlowCmdlet : PSCmdlet
     /// <summary>The cmdlet's work for one pipeline record.</summary>
     protected abstract void Process();
 
+    /// <summary>
+    /// Exchange's -Server on a single-server MailFlow: the managed server's name or FQDN selects it; any other
+    /// name is refused as Exchange refuses a server it cannot find, so a script aimed at SERVER2 never reads SERVER1.
+    /// </summary>
+    protected void EnsureLocalServer(string? server)
+    {
+        if (server is null)
+        {
+            return;
+        }
+
+        var local = Administration.Configuration.Load().Server;
+        if (!server.Equals(local.Name, StringComparison.OrdinalIgnoreCase) && !server.Equals(local.Fqdn, StringComparison.OrdinalIgnoreCase))
+        {
+            throw new MailFlowException(
+                $"The operation couldn't be performed because object '{server}' couldn't be found: this MailFlow data directory is server {local.Name} ({local.Fqdn})",
+                MailFlowErrorKind.NotFound);
+        }
+    }
+
     /// <summary>What the error is about (the identity, usually).</summary>
     protected virtual object? ErrorTarget => null;
 

@@ -5,7 +5,7 @@ using MailFlow.Transport.Administration;
 
 namespace MailFlow.PowerShell.Cmdlets;
 
-/// <summary>Get-Queue [[-Identity] SERVER\next-hop]; filter further with Where-Object (Status, DeliveryType…).</summary>
+/// <summary>Get-Queue [[-Identity] SERVER\next-hop] [-Server SERVER]; filter further with Where-Object (Status, DeliveryType…).</summary>
 [Cmdlet(VerbsCommon.Get, "Queue")]
 [OutputType(typeof(QueueInfo))]
 public sealed class GetQueueCommand : MailFlowCmdlet
@@ -13,8 +13,13 @@ public sealed class GetQueueCommand : MailFlowCmdlet
     [Parameter(Position = 0)]
     public string? Identity { get; set; }
 
+    /// <summary>The queues of this server (its name or FQDN); another server is not found.</summary>
+    [Parameter]
+    public string? Server { get; set; }
+
     protected override void Process()
     {
+        EnsureLocalServer(Server);
         foreach (var queue in new QueueCommands(Administration).GetQueue()
             .Where(q => Identity is null || q.Identity.Equals(Identity, StringComparison.OrdinalIgnoreCase) || q.NextHopDomain.Equals(Identity, StringComparison.OrdinalIgnoreCase)))
         {

@@ -4,7 +4,7 @@ using MailFlow.Management.Connectors;
 
 namespace MailFlow.PowerShell.Cmdlets;
 
-/// <summary>Get-ReceiveConnector [[-Identity] SERVER\Name].</summary>
+/// <summary>Get-ReceiveConnector [[-Identity] SERVER\Name] [-Server SERVER].</summary>
 [Cmdlet(VerbsCommon.Get, "ReceiveConnector")]
 [OutputType(typeof(ReceiveConnector))]
 public sealed class GetReceiveConnectorCommand : MailFlowCmdlet
@@ -12,7 +12,11 @@ public sealed class GetReceiveConnectorCommand : MailFlowCmdlet
     [Parameter(Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
     public string? Identity { get; set; }
 
-    protected override object? ErrorTarget => Identity;
+    /// <summary>The connectors of this server (its name or FQDN); another server is not found.</summary>
+    [Parameter]
+    public string? Server { get; set; }
+
+    protected override object? ErrorTarget => Identity ?? Server;
 
     internal static PSObject Present(ReceiveConnectorCommands commands, ReceiveConnector connector)
     {
@@ -24,6 +28,7 @@ public sealed class GetReceiveConnectorCommand : MailFlowCmdlet
 
     protected override void Process()
     {
+        EnsureLocalServer(Server);
         var commands = new ReceiveConnectorCommands(Administration);
         var connectors = Identity is null ? commands.Get() : [commands.Get(Identity)];
         foreach (var connector in connectors)

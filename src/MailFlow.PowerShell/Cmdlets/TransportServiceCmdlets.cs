@@ -1,4 +1,6 @@
+using System.Globalization;
 using System.Management.Automation;
+using MailFlow.Core.Errors;
 using MailFlow.Logs.Reading;
 using MailFlow.Management.Control;
 using MailFlow.Management.Transport;
@@ -12,8 +14,11 @@ public sealed class GetTransportServiceCommand : MailFlowCmdlet
     [Parameter(Position = 0)]
     public string? Identity { get; set; }
 
+    protected override object? ErrorTarget => Identity;
+
     protected override void Process()
     {
+        EnsureLocalServer(Identity);
         var (identity, settings) = new TransportServiceCommands(Administration).Get();
         var output = Output(settings, "MailFlow.TransportService", identity);
         output.Properties.Add(new PSNoteProperty("Name", identity));
@@ -30,8 +35,11 @@ public sealed class SetTransportServiceCommand : ObjectParametersCmdlet
 
     protected override IReadOnlyList<string> Settable => TransportServiceCommands.SettableParameters;
 
+    protected override object? ErrorTarget => Identity;
+
     protected override void Process()
     {
+        EnsureLocalServer(Identity);
         if (ShouldProcess(Identity ?? "this server", "Set-TransportService"))
         {
             new TransportServiceCommands(Administration).Set(BoundObjectParameters());
@@ -58,7 +66,7 @@ public sealed class RestartTransportServiceCommand : MailFlowCmdlet
     }
 }
 
-/// <summary>Get-MessageTrackingLog [-Sender] [-Recipients] [-MessageId] [-EventId] [-Start] [-End] [-ResultSize].</summary>
+/// <summary>Get-MessageTrackingLog [-Server] [-Sender] [-Recipients] [-MessageId] [-EventId] [-Start] [-End] [-ResultSize].</summary>
 [Cmdlet(VerbsCommon.Get, "MessageTrackingLog")]
 [OutputType(typeof(MessageTrackingLogEntry))]
 public sealed class GetMessageTrackingLogCommand : MailFlowCmdlet
@@ -81,14 +89,25 @@ public sealed class GetMessageTrackingLogCommand : MailFlowCmdlet
     [Parameter]
     public DateTime? End { get; set; }
 
-    /// <summary>Exchange's default is 1000; "Unlimited" is any larger number here.</summary>
+    /// <summary>Exchange's Unlimited&lt;int&gt;: a number, or Unlimited; the default is 1000.</summary>
     [Parameter]
-    public int ResultSize { get; set; } = 1000;
+    public string ResultSize { get; set; } = "1000";
+
+    /// <summary>The tracking log of this server (its name or FQDN); another server is not found.</summary>
+    [Parameter(ValueFromPipelineByPropertyName = true)]
+    [Alias("Name")]
+    public string? Server { get; set; }
+
+    protected override object? ErrorTarget => Server;
 
     protected override void Process()
     {
+        EnsureLocalServer(Server);
+        var limit = ResultSize.Equals("Unlimited", StringComparison.OrdinalIgnoreCase) ? int.MaxValue
+            : int.TryParse(ResultSize, NumberStyles.None, CultureInfo.InvariantCulture, out var size) && size > 0 ? size
+            : throw new MailFlowException($"-ResultSize \"{ResultSize}\" is not valid: expected a positive number or Unlimited", MailFlowErrorKind.InvalidArgument);
         var filter = new MessageTrackingFilter { Sender = Sender, Recipients = Recipients, MessageId = MessageId, EventId = EventId, Start = Start, End = End };
-        foreach (var entry in new TransportServiceCommands(Administration).SearchTrackingLog(filter).Take(ResultSize))
+        foreach (var entry in new TransportServiceCommands(Administration).SearchTrackingLog(filter).Take(limit))
         {
             WriteObject(Output(entry, "MailFlow.MessageTrackingLogEntry"));
         }
