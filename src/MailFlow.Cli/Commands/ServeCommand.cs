@@ -16,7 +16,7 @@ internal static class ServeCommand
         command.SetAction(wrap(context =>
         {
             var output = context.Output;
-            TransportHost.RunAsync(context.Administration, TimeSpan.FromSeconds(context.Parse.GetValue(drain)), service => Describe(service, context), output.Note)
+            TransportHost.RunAsync(context.OpenOrCreate(), TimeSpan.FromSeconds(context.Parse.GetValue(drain)), service => Describe(service, context), output.Note)
                 .GetAwaiter().GetResult();
             return MailFlowCli.Success;
         }));

@@ -121,7 +121,7 @@ public sealed class ExchangeCertificateCommands
     public ExchangeCertificate Import(ImportCertificateRequest request)
     {
         ArgumentNullException.ThrowIfNull(request);
-        return LooksLikePem(request.FileName)
+        return CertificateFileReader.IsPem(request.FileName)
             ? administration.CertificateStore.ImportPem(request.FileName, request.KeyFileName, request.Password, request.AllowWithoutPrivateKey, request.Services, request.FriendlyName)
             : administration.CertificateStore.ImportPkcs12(request.FileName, request.Password, request.Services, request.FriendlyName);
     }
@@ -223,19 +223,4 @@ public sealed class ExchangeCertificateCommands
 
     private static bool Names(string? tlsCertificateName, ExchangeCertificate certificate) =>
         SmtpX509Identifier.TryParse(tlsCertificateName, out var id, out _) && id!.Matches(certificate.Certificate);
-
-    private static bool LooksLikePem(string file)
-    {
-        try
-        {
-            using var stream = File.OpenRead(file);
-            var head = new byte[Math.Min(4096, stream.Length)];
-            stream.ReadExactly(head);
-            return System.Text.Encoding.ASCII.GetString(head).Contains("-----BEGIN", StringComparison.Ordinal);
-        }
-        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
-        {
-            throw new MailFlowException($"certificate file '{file}' cannot be read: {ex.Message}", ex, MailFlowErrorKind.InvalidData);
-        }
-    }
 }
