@@ -36,7 +36,7 @@ public static class CertificateFileReader
             default:
                 throw Invalid(file, IsPem(bytes)
                     ? $"is PEM text, not PKCS#12 (PFX): {ImportPemHint}"
-                    : "is neither PKCS#12 (PFX) nor PEM (no \"-----BEGIN CERTIFICATE-----\" line)");
+                    : "is not a PKCS#12 (PFX) file, nor PEM (no \"-----BEGIN CERTIFICATE-----\" line)");
         }
 
         X509Certificate2Collection collection;

@@ -18,7 +18,7 @@ internal static class LabCommand
             }
             else
             {
-                context.Output.WriteTable(["Scenario", "Root cause", "What happens"], LabScenarios.All.Select(s => (IReadOnlyList<string>)[s.Name, s.RootCause, s.Title]));
+                context.Output.WriteTable(["Scenario", "Root cause", "What happens"], LabScenarios.All.Select(s => (IReadOnlyList<string>)[s.Name, s.RootCause, s.Title]), "no lab scenarios");
             }
 
             return MailFlowCli.Success;
