@@ -23,9 +23,13 @@ public static class MailFlowCli
         var parse = root.Parse(args);
         if (parse.Errors.Count > 0)
         {
-            foreach (var error in parse.Errors)
+            // An unknown word also makes its parent "miss" a subcommand or argument: name the word, not the consequence.
+            var messages = parse.UnmatchedTokens.Count > 0
+                ? parse.UnmatchedTokens.Select(token => $"unknown command or argument '{token}'")
+                : parse.Errors.Select(error => error.Message);
+            foreach (var message in messages)
             {
-                stderr.WriteLine($"mailflow: {error.Message}");
+                stderr.WriteLine($"mailflow: {message}");
             }
 
             stderr.WriteLine($"mailflow: run '{string.Join(' ', CommandPath(parse))} --help' for usage");

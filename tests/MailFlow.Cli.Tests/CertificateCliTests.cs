@@ -104,16 +104,18 @@ public sealed class CertificateCliTests : IDisposable
     [Fact]
     public void Usage_errors_exit_2()
     {
+        cli.Run("init", "--server-name", "SERVER1", "--fqdn", "SERVER1.domain.com");
         Assert.Equal(2, cli.Run("cert", "frobnicate").ExitCode);
         Assert.Equal(2, cli.Run("cert", "new").ExitCode); // without --self-signed
         Assert.Equal(2, cli.Run("cert", "enable", new string('A', 40), "--services", "SMTP,Telepathy").ExitCode);
         var bad = cli.Run("cert", "show", "not-a-thumbprint");
-        AssertOneLineFailure(bad, 1, "\"not-a-thumbprint\" is not a certificate thumbprint");
+        AssertOneLineFailure(bad, 2, "\"not-a-thumbprint\" is not a certificate thumbprint");
     }
 
     [Fact]
     public void The_real_executable_reports_exit_codes()
     {
+        Assert.Equal(0, cli.RunProcess("init", "--server-name", "SERVER1", "--fqdn", "SERVER1.domain.com").ExitCode);
         Assert.Equal(0, cli.RunProcess("cert", "list").ExitCode);
         var missing = cli.RunProcess("cert", "show", new string('B', 40));
         Assert.Equal(1, missing.ExitCode);
