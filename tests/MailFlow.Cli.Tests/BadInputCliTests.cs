@@ -38,6 +38,9 @@ public sealed class BadInputCliTests : IDisposable
         { "unknown option", ["cert", "list", "--bogus"], "unknown command or argument '--bogus'", 2 },
         { "unknown command", ["certificates"], "unknown command or argument 'certificates'", 2 },
         { "unknown subcommand", ["cert", "frobnicate"], "unknown command or argument 'frobnicate'", 2 },
+        { "empty message id", ["queue", "suspend", ""], "<message> is empty: give a value", 2 },
+        { "empty key file name", ["cert", "import", "{root}/cert.pem", "--key", ""], "--key is empty: give a value", 2 },
+        { "empty domain", ["domain", "add", " "], "<domain> is empty: give a value", 2 },
         { "missing argument", ["cert", "show"], "Required argument missing for command: 'show'", 2 },
 
         // Well-formed names of nothing: the operation failed.
