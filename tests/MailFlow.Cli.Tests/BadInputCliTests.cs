@@ -41,6 +41,7 @@ public sealed class BadInputCliTests : IDisposable
         { "empty message id", ["queue", "suspend", ""], "<message> is empty: give a value", 2 },
         { "empty key file name", ["cert", "import", "{root}/cert.pem", "--key", ""], "--key is empty: give a value", 2 },
         { "empty domain", ["domain", "add", " "], "<domain> is empty: give a value", 2 },
+        { "subject that is no name", ["cert", "new", "--self-signed", "--subject", "{root}/folder"], "-SubjectName \"{root}/folder\" is not a distinguished name", 2 },
         { "missing argument", ["cert", "show"], "Required argument missing for command: 'show'", 2 },
 
         // Well-formed names of nothing: the operation failed.

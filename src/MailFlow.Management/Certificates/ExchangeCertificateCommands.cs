@@ -1,4 +1,6 @@
 using System.Globalization;
+using System.Security.Cryptography;
+using System.Security.Cryptography.X509Certificates;
 using MailFlow.Certificates.Identity;
 using MailFlow.Certificates.Issuance;
 using MailFlow.Certificates.Selection;
@@ -100,6 +102,19 @@ public sealed class ExchangeCertificateCommands
     public ExchangeCertificate New(NewCertificateRequest request)
     {
         ArgumentNullException.ThrowIfNull(request);
+        if (request.SubjectName is { } subject)
+        {
+            // Checked here: the certificate factory would throw CryptographicException, which names no parameter.
+            try
+            {
+                _ = new X500DistinguishedName(subject);
+            }
+            catch (CryptographicException ex)
+            {
+                throw new MailFlowException($"New-ExchangeCertificate -SubjectName \"{subject}\" is not a distinguished name (e.g. CN=mail.contoso.com)", ex, MailFlowErrorKind.InvalidArgument);
+            }
+        }
+
         var server = administration.Configuration.Load().Server;
         var spec = new SelfSignedCertificateSpec(request.SubjectName ?? "CN=" + server.Name)
         {
