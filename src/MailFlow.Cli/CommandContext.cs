@@ -1,5 +1,6 @@
 using System.CommandLine;
 using MailFlow.Cli.Output;
+using MailFlow.Core.Errors;
 using MailFlow.Core.Storage;
 using MailFlow.Management;
 
@@ -17,13 +18,13 @@ internal sealed class CommandContext
         Data = DataDirectory.Resolve(parse.GetValue(GlobalOptions.Data), environment);
         administration = new Lazy<ServerAdministration>(() =>
         {
-            var opened = ServerAdministration.Open(Data);
-            if (opened.Initialized is { } created)
+            RefuseFile();
+            if (!File.Exists(Data.ConfigurationFile))
             {
-                Output.Note($"created data directory {Data.Root} for server {created.Server.Name} ({created.Server.Fqdn}) with Exchange's default receive connectors and the self-signed certificate {created.SelfSignedCertificate?.Thumbprint}");
+                throw new MailFlowException($"no data directory at {Data.Root} (no {Path.GetFileName(Data.ConfigurationFile)}): create one with 'mailflow init', or point --data or ${DataDirectory.EnvironmentVariable} at an existing one", MailFlowErrorKind.NotFound);
             }
 
-            return opened;
+            return ServerAdministration.Open(Data, initialize: false);
         });
     }
 
@@ -33,7 +34,30 @@ internal sealed class CommandContext
 
     public DataDirectory Data { get; }
 
+    /// <summary>The existing data directory: only init and serve create one, so a mistyped --data never becomes a second server.</summary>
     public ServerAdministration Administration => administration.Value;
+
+    /// <summary>For serve: the data directory, created with the embedded default on first use.</summary>
+    public ServerAdministration OpenOrCreate()
+    {
+        RefuseFile();
+        var opened = ServerAdministration.Open(Data);
+        if (opened.Initialized is { } created)
+        {
+            Output.Note($"created data directory {Data.Root} for server {created.Server.Name} ({created.Server.Fqdn}) with Exchange's default receive connectors and the self-signed certificate {created.SelfSignedCertificate?.Thumbprint}");
+        }
+
+        return opened;
+    }
+
+    /// <summary>A file where the data directory should be: said so, rather than .NET's "The file … already exists" from creating folders in it.</summary>
+    public void RefuseFile()
+    {
+        if (File.Exists(Data.Root))
+        {
+            throw new MailFlowException($"--data {Data.Root} is a file, not a data directory", MailFlowErrorKind.InvalidArgument);
+        }
+    }
 }
 
 internal static class GlobalOptions

@@ -23,16 +23,59 @@ public static class MailFlowCli
         var parse = root.Parse(args);
         if (parse.Errors.Count > 0)
         {
-            foreach (var error in parse.Errors)
+            // An unknown word also makes its parent "miss" a subcommand or argument: name the word, not the consequence.
+            var messages = parse.UnmatchedTokens.Count > 0
+                ? parse.UnmatchedTokens.Select(token => $"unknown command or argument '{token}'")
+                : parse.Errors.Select(error => error.Message);
+            foreach (var message in messages)
             {
-                stderr.WriteLine($"mailflow: {error.Message}");
+                stderr.WriteLine($"mailflow: {message}");
             }
 
             stderr.WriteLine($"mailflow: run '{string.Join(' ', CommandPath(parse))} --help' for usage");
             return UsageError;
         }
 
+        if (EmptyValue(parse) is { } name)
+        {
+            stderr.WriteLine($"mailflow: {name} is empty: give a value");
+            stderr.WriteLine($"mailflow: run '{string.Join(' ', CommandPath(parse))} --help' for usage");
+            return UsageError;
+        }
+
         return parse.Invoke(new InvocationConfiguration { Output = stdout, Error = stderr });
+    }
+
+    /// <summary>
+    /// The first argument or option given as "" (or blanks): no file, identity or name is empty, and
+    /// .NET's guards would otherwise answer with an ArgumentException. explain is the exception: it
+    /// reads whatever text it is given and says when it recognised nothing.
+    /// </summary>
+    private static string? EmptyValue(ParseResult parse)
+    {
+        if (parse.CommandResult.Command.Name == "explain")
+        {
+            return null;
+        }
+
+        for (var command = parse.CommandResult; command is not null; command = command.Parent as System.CommandLine.Parsing.CommandResult)
+        {
+            foreach (var child in command.Children)
+            {
+                (string? Name, IReadOnlyList<System.CommandLine.Parsing.Token> Tokens) given = child switch
+                {
+                    System.CommandLine.Parsing.OptionResult option => (option.Option.Name, option.Tokens),
+                    System.CommandLine.Parsing.ArgumentResult argument => ($"<{argument.Argument.Name}>", argument.Tokens),
+                    _ => (null, []),
+                };
+                if (given.Name is not null && given.Tokens.Any(t => string.IsNullOrWhiteSpace(t.Value)))
+                {
+                    return given.Name;
+                }
+            }
+        }
+
+        return null;
     }
 
     private static RootCommand Build(TextWriter stdout, TextWriter stderr, Func<string, string?> environment)

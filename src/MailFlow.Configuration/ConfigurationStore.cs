@@ -38,11 +38,17 @@ public sealed class ConfigurationStore
         }
         catch (FileNotFoundException ex)
         {
-            throw new MailFlowException($"no configuration file at '{FilePath}' (run 'mailflow init' or any mailflow command to create the default)", ex, MailFlowErrorKind.NotFound);
+            throw new MailFlowException($"no configuration file at '{FilePath}' (run 'mailflow init' to create the default)", ex, MailFlowErrorKind.NotFound);
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
             throw new MailFlowException($"configuration file '{FilePath}' cannot be read: {ex.Message}", ex);
+        }
+
+        // An empty file (a crash of something else, a truncating editor) would read as .NET's "no JSON tokens".
+        if (bytes.All(b => b is (byte)' ' or (byte)'\t' or (byte)'\r' or (byte)'\n'))
+        {
+            throw new MailFlowException($"configuration file '{FilePath}' is empty: restore it from a backup, or move it away and run 'mailflow init'", MailFlowErrorKind.InvalidData);
         }
 
         MailFlowConfiguration configuration;
@@ -170,6 +176,7 @@ public sealed class ConfigurationStore
         }
     }
 
+    /// <summary>Every problem, not just the first: fixing them one run at a time is slow and hides how broken the file is.</summary>
     private static string Summarize(List<ConfigurationIssue> errors) =>
-        errors[0] + (errors.Count > 1 ? $" (and {errors.Count - 1} more problem{(errors.Count > 2 ? "s" : string.Empty)})" : string.Empty);
+        errors.Count == 1 ? errors[0].ToString() : $"{errors.Count} places: {string.Join("; ", errors)}";
 }

@@ -144,7 +144,7 @@ public sealed class CertificateStoreTests : IClassFixture<LabCa>, IDisposable
 
         var error = Assert.Throws<MailFlowException>(() => store.ImportPkcs12(pfx, "x", ExchangeServices.SMTP, null));
 
-        Assert.Equal($"certificate file '{pfx}' is not a PKCS#12 (PFX) file", error.Message);
+        Assert.Equal($"certificate file '{pfx}' is not a PKCS#12 (PFX) file, nor PEM (no \"-----BEGIN CERTIFICATE-----\" line)", error.Message);
         AssertStoreEmpty();
     }
 

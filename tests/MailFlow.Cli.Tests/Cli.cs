@@ -51,5 +51,14 @@ public sealed class Cli : IDisposable
             .Where(f => !f.EndsWith(".config.lock", StringComparison.Ordinal))
             .ToDictionary(f => Path.GetRelativePath(Data, f), f => Convert.ToHexString(SHA256.HashData(File.ReadAllBytes(f))));
 
+    /// <summary>
+    /// Every folder and file under <see cref="Root"/> (the data directory and the inputs beside it)
+    /// with a hash of each file: also sees a data directory created, or an input file changed.
+    /// </summary>
+    public IReadOnlyDictionary<string, string> SnapshotAll() =>
+        Directory.EnumerateFileSystemEntries(Root, "*", SearchOption.AllDirectories)
+            .Where(f => !f.EndsWith(".config.lock", StringComparison.Ordinal))
+            .ToDictionary(f => Path.GetRelativePath(Root, f), f => Directory.Exists(f) ? "directory" : Convert.ToHexString(SHA256.HashData(File.ReadAllBytes(f))));
+
     public void Dispose() => Directory.Delete(Root, recursive: true);
 }

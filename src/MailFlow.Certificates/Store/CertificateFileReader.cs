@@ -26,10 +26,17 @@ public static class CertificateFileReader
 
     public static ImportedCertificate ReadPkcs12(string file, string? password)
     {
-        var bytes = ReadBytes(file);
-        if (ContentTypeOf(bytes) != X509ContentType.Pkcs12)
+        var bytes = ReadBytes(file, CertificateRole);
+        switch (ContentTypeOf(bytes))
         {
-            throw Invalid(file, "is not a PKCS#12 (PFX) file");
+            case X509ContentType.Pkcs12:
+                break;
+            case X509ContentType.Cert:
+                throw Invalid(file, $"is a DER certificate, not PKCS#12 (PFX): {ImportPemHint}, after 'openssl x509 -inform DER -in {file} -out {file}.pem'");
+            default:
+                throw Invalid(file, IsPem(bytes)
+                    ? $"is PEM text, not PKCS#12 (PFX): {ImportPemHint}"
+                    : "is not a PKCS#12 (PFX) file, nor PEM (no \"-----BEGIN CERTIFICATE-----\" line)");
         }
 
         X509Certificate2Collection collection;
@@ -63,7 +70,7 @@ public static class CertificateFileReader
     /// </summary>
     public static ImportedCertificate ReadPem(string certificateFile, string? keyFile, string? keyPassword, bool allowWithoutPrivateKey)
     {
-        var certificateText = ReadText(certificateFile);
+        var certificateText = ReadText(certificateFile, CertificateRole);
         var certificates = new X509Certificate2Collection();
         try
         {
@@ -80,15 +87,16 @@ public static class CertificateFileReader
         }
 
         var keySource = keyFile ?? certificateFile;
-        var keyText = keyFile is null ? certificateText : ReadText(keyFile);
-        var key = ReadPrivateKey(keySource, keyText, keyPassword);
+        var keyRole = keyFile is null ? CertificateRole : KeyRole;
+        var keyText = keyFile is null ? certificateText : ReadText(keyFile, KeyRole);
+        var key = ReadPrivateKey(keySource, keyRole, keyText, keyPassword);
         if (key is null)
         {
             if (!allowWithoutPrivateKey)
             {
                 throw Invalid(keySource, keyFile is null
                     ? "holds no private key; pass the key file with --key (or --no-private-key to import the certificate alone)"
-                    : "holds no \"PRIVATE KEY\" block");
+                    : "holds no \"PRIVATE KEY\" block", keyRole);
             }
 
             return new ImportedCertificate(certificates[0], certificates.Skip(1).ToList());
@@ -109,7 +117,7 @@ public static class CertificateFileReader
             }
         }
 
-        throw Invalid(keySource, $"holds a private key that belongs to none of the certificates in '{certificateFile}'");
+        throw Invalid(keySource, $"holds a private key that belongs to none of the certificates in '{certificateFile}'", keyRole);
     }
 
     private static X509ContentType ContentTypeOf(byte[] bytes)
@@ -130,7 +138,12 @@ public static class CertificateFileReader
         }
     }
 
-    private static AsymmetricAlgorithm? ReadPrivateKey(string file, string text, string? password)
+    /// <summary>Whether the file is PEM text (in any Unicode encoding with a byte-order mark), so the import reads it as PEM rather than PKCS#12.</summary>
+    public static bool IsPem(string file) => IsPem(ReadBytes(file, CertificateRole));
+
+    private static bool IsPem(byte[] bytes) => Decode(bytes).Contains("-----BEGIN", StringComparison.Ordinal);
+
+    private static AsymmetricAlgorithm? ReadPrivateKey(string file, string role, string text, string? password)
     {
         var hasEncrypted = text.Contains("-----BEGIN ENCRYPTED PRIVATE KEY-----", StringComparison.Ordinal);
         var hasPlain = text.Contains("PRIVATE KEY-----", StringComparison.Ordinal) && !hasEncrypted;
@@ -141,12 +154,12 @@ public static class CertificateFileReader
 
         if (hasEncrypted && string.IsNullOrEmpty(password))
         {
-            throw Invalid(file, "holds an encrypted private key; give its password");
+            throw Invalid(file, "holds an encrypted private key; give its password", role);
         }
 
         if (hasEncrypted && LargestIterationCount(text) is { } iterations && iterations > MaxKeyDerivationIterations)
         {
-            throw Invalid(file, $"holds an encrypted private key whose key derivation asks for {iterations} iterations (at most {MaxKeyDerivationIterations} are accepted); export the key again with fewer");
+            throw Invalid(file, $"holds an encrypted private key whose key derivation asks for {iterations} iterations (at most {MaxKeyDerivationIterations} are accepted); export the key again with fewer", role);
         }
 
         foreach (var create in new Func<AsymmetricAlgorithm>[] { RSA.Create, ECDsa.Create })
@@ -173,7 +186,7 @@ public static class CertificateFileReader
 
         throw Invalid(file, hasEncrypted
             ? "holds an encrypted private key that cannot be decrypted with the password given (or is not RSA/ECDSA)"
-            : "holds a private key that is damaged or neither RSA nor ECDSA");
+            : "holds a private key that is damaged or neither RSA nor ECDSA", role);
     }
 
     /// <summary>The largest iteration count of the ENCRYPTED PRIVATE KEY blocks; a block that cannot be read counts as none (the import reports it).</summary>
@@ -250,19 +263,39 @@ public static class CertificateFileReader
         }
     }
 
-    private static byte[] ReadBytes(string file)
+    private const string CertificateRole = "certificate file";
+    private const string KeyRole = "key file";
+    private const string ImportPemHint = "import PEM as 'mailflow cert import CERT.pem --key KEY.pem' (or one PEM file holding both)";
+
+    /// <summary>Reads the whole file; a directory or an empty file is named as such rather than left to .NET's "access denied" or a format error.</summary>
+    private static byte[] ReadBytes(string file, string role)
     {
+        if (Directory.Exists(file))
+        {
+            throw new MailFlowException($"{role} '{file}' is a directory, not a file", MailFlowErrorKind.InvalidData);
+        }
+
+        byte[] bytes;
         try
         {
-            return File.ReadAllBytes(file);
+            bytes = File.ReadAllBytes(file);
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
-            throw new MailFlowException($"certificate file '{file}' cannot be read: {ex.Message}", ex, MailFlowErrorKind.InvalidData);
+            throw new MailFlowException($"{role} '{file}' cannot be read: {ex.Message}", ex, MailFlowErrorKind.InvalidData);
         }
+
+        return bytes.Length == 0 ? throw new MailFlowException($"{role} '{file}' is empty", MailFlowErrorKind.InvalidData) : bytes;
     }
 
-    private static string ReadText(string file) => System.Text.Encoding.UTF8.GetString(ReadBytes(file));
+    private static string ReadText(string file, string role) => Decode(ReadBytes(file, role));
 
-    private static MailFlowException Invalid(string file, string what) => new($"certificate file '{file}' {what}", MailFlowErrorKind.InvalidData);
+    /// <summary>UTF-8 unless a byte-order mark says otherwise: Windows tools save PEM as UTF-16 with a BOM.</summary>
+    private static string Decode(byte[] bytes)
+    {
+        using var reader = new StreamReader(new MemoryStream(bytes), System.Text.Encoding.UTF8, detectEncodingFromByteOrderMarks: true);
+        return reader.ReadToEnd();
+    }
+
+    private static MailFlowException Invalid(string file, string what, string role = CertificateRole) => new($"{role} '{file}' {what}", MailFlowErrorKind.InvalidData);
 }

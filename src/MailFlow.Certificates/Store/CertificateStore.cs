@@ -169,7 +169,7 @@ public sealed class CertificateStore
         var normalized = new string(thumbprint.Where(c => !char.IsWhiteSpace(c) && c != ':').ToArray()).ToUpperInvariant();
         if (!IsThumbprint(normalized))
         {
-            throw new MailFlowException($"\"{thumbprint}\" is not a certificate thumbprint (40 hexadecimal digits)", MailFlowErrorKind.InvalidData);
+            throw new MailFlowException($"\"{thumbprint}\" is not a certificate thumbprint (40 hexadecimal digits)", MailFlowErrorKind.InvalidArgument);
         }
 
         return normalized;

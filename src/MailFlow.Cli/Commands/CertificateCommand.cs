@@ -46,7 +46,7 @@ internal static class CertificateCommand
             {
                 context.Output.WriteTable(
                     ["Thumbprint", "Services", "Subject", "NotAfter", "Status"],
-                    certificates.Select(c => (IReadOnlyList<string>)[c.Thumbprint, c.Services, c.Subject, c.NotAfter.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture), c.Status.ToString()]));
+                    certificates.Select(c => (IReadOnlyList<string>)[c.Thumbprint, c.Services, c.Subject, c.NotAfter.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture), c.Status.ToString()]), "no certificates in the store");
             }
 
             return MailFlowCli.Success;
@@ -206,21 +206,18 @@ internal static class CertificateCommand
             new("  Presents", presents),
             new("  Why", decision.Reason),
         ]);
-        if (decision.Candidates.Count > 0)
-        {
-            output.WriteTable(
-                ["#", "Verdict", "Thumbprint", "Subject", "NotBefore", "NotAfter", "Reason"],
-                decision.Candidates.Select(c => (IReadOnlyList<string>)
-                [
-                    c.Rank?.ToString(CultureInfo.InvariantCulture) ?? "-",
-                    c.Verdict.ToString(),
-                    c.Thumbprint,
-                    c.Subject,
-                    c.NotBefore.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture),
-                    c.NotAfter.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture),
-                    c.Reason,
-                ]));
-        }
+        output.WriteTable(
+            ["#", "Verdict", "Thumbprint", "Subject", "NotBefore", "NotAfter", "Reason"],
+            decision.Candidates.Select(c => (IReadOnlyList<string>)
+            [
+                c.Rank?.ToString(CultureInfo.InvariantCulture) ?? "-",
+                c.Verdict.ToString(),
+                c.Thumbprint,
+                c.Subject,
+                c.NotBefore.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture),
+                c.NotAfter.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture),
+                c.Reason,
+            ]), "no certificate in the store is a candidate");
 
         foreach (var e in decision.Events)
         {
@@ -244,7 +241,7 @@ internal static class CertificateCommand
         }
         else
         {
-            context.Output.WriteTable(["Thumbprint", "Services", "Subject"], [[created.Thumbprint, created.Services, created.Subject]]);
+            context.Output.WriteTable(["Thumbprint", "Services", "Subject"], [[created.Thumbprint, created.Services, created.Subject]], string.Empty);
         }
     }
 

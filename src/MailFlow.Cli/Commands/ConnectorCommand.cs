@@ -23,7 +23,7 @@ internal static class ConnectorCommand
         var plan = ReceiveBinding.Plan(configuration, lowest);
         context.Output.WriteTable(
             ["Connector", "Binding", "Listens on"],
-            plan.Select(b => (IReadOnlyList<string>)[b.ConnectorIdentity, b.Configured, b.Effective.ToString() + (b.Offset ? $" (port +{configuration.Listening.UnprivilegedPortOffset}: ports below {lowest} need root)" : string.Empty)]));
+            plan.Select(b => (IReadOnlyList<string>)[b.ConnectorIdentity, b.Configured, b.Effective.ToString() + (b.Offset ? $" (port +{configuration.Listening.UnprivilegedPortOffset}: ports below {lowest} need root)" : string.Empty)]), "no receive connector listens");
     }
 
     private static void WriteWarnings(CommandContext context, IReadOnlyList<string> warnings) =>
@@ -46,7 +46,7 @@ internal static class ConnectorCommand
 
             context.Output.WriteTable(
                 ["Identity", "Bindings", "Enabled", "TlsCertificateName", "TlsDomainCapabilities"],
-                configuration.ReceiveConnectors.Select(c => (IReadOnlyList<string>)[configuration.IdentityOf(c), string.Join(", ", c.Bindings), c.Enabled ? "True" : "False", c.TlsCertificateName ?? string.Empty, string.Join(" ", c.TlsDomainCapabilities)]));
+                configuration.ReceiveConnectors.Select(c => (IReadOnlyList<string>)[configuration.IdentityOf(c), string.Join(", ", c.Bindings), c.Enabled ? "True" : "False", c.TlsCertificateName ?? string.Empty, string.Join(" ", c.TlsDomainCapabilities)]), "no receive connectors");
             WriteListeners(context, configuration);
             return MailFlowCli.Success;
         }));
@@ -121,7 +121,7 @@ internal static class ConnectorCommand
 
             context.Output.WriteTable(
                 ["Identity", "AddressSpaces", "Enabled", "SmartHosts", "RequireTLS", "TlsAuthLevel", "TlsDomain"],
-                connectors.Select(c => (IReadOnlyList<string>)[c.Name, string.Join(", ", c.AddressSpaces), c.Enabled ? "True" : "False", c.DNSRoutingEnabled ? "(DNS)" : string.Join(", ", c.SmartHosts), c.RequireTLS ? "True" : "False", c.TlsAuthLevel?.ToString() ?? string.Empty, c.TlsDomain ?? string.Empty]));
+                connectors.Select(c => (IReadOnlyList<string>)[c.Name, string.Join(", ", c.AddressSpaces), c.Enabled ? "True" : "False", c.DNSRoutingEnabled ? "(DNS)" : string.Join(", ", c.SmartHosts), c.RequireTLS ? "True" : "False", c.TlsAuthLevel?.ToString() ?? string.Empty, c.TlsDomain ?? string.Empty]), "no send connectors (add one with mailflow connector send new)");
             return MailFlowCli.Success;
         }));
 

@@ -21,7 +21,7 @@ internal static class DomainCommand
             }
             else
             {
-                context.Output.WriteTable(["Name", "DomainName", "DomainType", "Default", "CatchAllMailbox"], domains.Select(d => (IReadOnlyList<string>)[d.Name, d.DomainName, d.DomainType.ToString(), d.Default ? "True" : "False", d.CatchAllMailbox ?? string.Empty]));
+                context.Output.WriteTable(["Name", "DomainName", "DomainType", "Default", "CatchAllMailbox"], domains.Select(d => (IReadOnlyList<string>)[d.Name, d.DomainName, d.DomainType.ToString(), d.Default ? "True" : "False", d.CatchAllMailbox ?? string.Empty]), "no accepted domains");
             }
 
             return MailFlowCli.Success;

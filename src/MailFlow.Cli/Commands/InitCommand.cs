@@ -29,6 +29,7 @@ internal static class InitCommand
                 Name = context.Parse.GetValue(name) ?? host.Name,
                 Fqdn = context.Parse.GetValue(fqdn) ?? host.Fqdn,
             };
+            context.RefuseFile();
             var administration = ServerAdministration.Open(context.Data, identity: identity);
             var created = administration.Initialized
                 ?? throw new MailFlowException($"data directory {context.Data.Root} is already initialized ({administration.Configuration.FilePath})", MailFlowErrorKind.AlreadyExists);

@@ -18,7 +18,7 @@ internal static class LabCommand
             }
             else
             {
-                context.Output.WriteTable(["Scenario", "Root cause", "What happens"], LabScenarios.All.Select(s => (IReadOnlyList<string>)[s.Name, s.RootCause, s.Title]));
+                context.Output.WriteTable(["Scenario", "Root cause", "What happens"], LabScenarios.All.Select(s => (IReadOnlyList<string>)[s.Name, s.RootCause, s.Title]), "no lab scenarios");
                 context.Output.Out.WriteLine($"run one: mailflow lab <scenario> [--step] [--keep [--dir DIR]]   (e.g. mailflow lab {LabScenarios.All[0].Name})");
             }
 

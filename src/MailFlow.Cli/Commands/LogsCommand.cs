@@ -46,7 +46,7 @@ internal static class LogsCommand
             else
             {
                 context.Output.WriteTable(["Connector", "Sessions", "Lines"],
-                    totals.Connectors.Select(c => (IReadOnlyList<string>)[c.ConnectorId, c.Sessions.ToString(CultureInfo.InvariantCulture), c.Lines.ToString(CultureInfo.InvariantCulture)]));
+                    totals.Connectors.Select(c => (IReadOnlyList<string>)[c.ConnectorId, c.Sessions.ToString(CultureInfo.InvariantCulture), c.Lines.ToString(CultureInfo.InvariantCulture)]), "no protocol log sessions");
                 foreach (var line in totals.Malformed.Take(20))
                 {
                     context.Output.Note($"not understood: {line}");

@@ -22,7 +22,7 @@ internal static class MailboxCommand
             }
             else
             {
-                context.Output.WriteTable(["Name", "PrimarySmtpAddress", "Maildir"], mailboxes.Select(m => (IReadOnlyList<string>)[m.Name, m.PrimarySmtpAddress, m.Maildir]));
+                context.Output.WriteTable(["Name", "PrimarySmtpAddress", "Maildir"], mailboxes.Select(m => (IReadOnlyList<string>)[m.Name, m.PrimarySmtpAddress, m.Maildir]), "no mailboxes (add one with mailflow mailbox add ADDRESS)");
             }
 
             return MailFlowCli.Success;

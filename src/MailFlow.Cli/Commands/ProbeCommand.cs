@@ -69,6 +69,13 @@ internal static class ProbeCommand
         foreach (var address in report.Addresses)
         {
             output.WriteLine($"{report.Host} [{address.Address}]");
+            if (address.Banner is null && address.Error is not null)
+            {
+                // Nothing was said, so there is nothing to judge: "STARTTLS: NOT offered" here would read as a TLS finding.
+                output.WriteLine($"  no SMTP session: {address.Error}");
+                continue;
+            }
+
             output.WriteLine($"  banner:   {address.Banner ?? "(none)"}");
             output.WriteLine($"  EHLO:     {string.Join(" ", address.EhloKeywords)}");
             output.WriteLine($"  STARTTLS: {(address.StartTlsOffered ? "offered" : "NOT offered")}");

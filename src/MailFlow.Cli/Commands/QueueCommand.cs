@@ -25,7 +25,7 @@ internal static class QueueCommand
             {
                 context.Output.WriteTable(["Identity", "DeliveryType", "Status", "MessageCount", "NextRetryTime", "LastError"],
                     queues.Select(q => (IReadOnlyList<string>)[q.Identity, q.DeliveryType, q.Status.ToString(), q.MessageCount.ToString(CultureInfo.InvariantCulture),
-                        q.NextRetryTime?.ToString("u", CultureInfo.InvariantCulture) ?? string.Empty, q.LastError ?? string.Empty]));
+                        q.NextRetryTime?.ToString("u", CultureInfo.InvariantCulture) ?? string.Empty, q.LastError ?? string.Empty]), "the queue is empty");
             }
 
             return MailFlowCli.Success;
@@ -48,7 +48,7 @@ internal static class QueueCommand
             {
                 context.Output.WriteTable(["Identity", "FromAddress", "Status", "RetryCount", "Recipients", "LastError"],
                     found.Select(m => (IReadOnlyList<string>)[m.Identity, m.FromAddress.Length == 0 ? "<>" : m.FromAddress, m.Status.ToString(), m.RetryCount.ToString(CultureInfo.InvariantCulture),
-                        string.Join("; ", m.Recipients.Select(r => $"{r.Address} {r.State}")), m.LastError ?? string.Empty]));
+                        string.Join("; ", m.Recipients.Select(r => $"{r.Address} {r.State}")), m.LastError ?? string.Empty]), "no messages match");
             }
 
             return MailFlowCli.Success;

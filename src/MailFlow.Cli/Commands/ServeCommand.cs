@@ -16,7 +16,7 @@ internal static class ServeCommand
         command.SetAction(wrap(context =>
         {
             var output = context.Output;
-            TransportHost.RunAsync(context.Administration, TimeSpan.FromSeconds(context.Parse.GetValue(drain)), service => Describe(service, context), output.Note)
+            TransportHost.RunAsync(context.OpenOrCreate(), TimeSpan.FromSeconds(context.Parse.GetValue(drain)), service => Describe(service, context), output.Note)
                 .GetAwaiter().GetResult();
 
             // Without it, the end of a foreground run (Ctrl+C, SIGTERM) reads the same as a hang or a crash.

@@ -57,6 +57,6 @@ internal static class ServiceCommand
             new("Queue", status.Queue.Count == 0 ? "empty" : string.Join(", ", status.Queue.Select(q => $"{q.Key} {q.Value}"))),
         ]);
         context.Output.WriteTable(["Endpoint", "Connector", "Certificate", "Subject"],
-            status.Listeners.Select(l => (IReadOnlyList<string>)[l.Endpoint, l.Connector, l.CertificateThumbprint ?? "(no STARTTLS)", l.CertificateSubject ?? string.Empty]));
+            status.Listeners.Select(l => (IReadOnlyList<string>)[l.Endpoint, l.Connector, l.CertificateThumbprint ?? "(no STARTTLS)", l.CertificateSubject ?? string.Empty]), "the service listens on nothing");
     }
 }

@@ -44,8 +44,8 @@ internal static class TransportCommand
         var recipients = new Option<string[]>("--recipients", "--Recipients") { AllowMultipleArgumentsPerToken = true };
         var messageId = new Option<string?>("--message-id", "--MessageId");
         var eventId = new Option<string?>("--event-id", "--EventId") { Description = "RECEIVE, SEND, DELIVER, DEFER, FAIL, DSN, …" };
-        var start = new Option<DateTime?>("--start", "--Start") { Description = "UTC unless the value names a zone" };
-        var end = new Option<DateTime?>("--end", "--End");
+        var start = DateOption.Create("--start", "--Start", "Events at or after");
+        var end = DateOption.Create("--end", "--End", "Events at or before");
         var resultSize = new Option<int>("--result-size", "--ResultSize") { DefaultValueFactory = _ => 1000 };
         var command = new Command("track", "Get-MessageTrackingLog: search this server's message tracking log") { sender, recipients, messageId, eventId, start, end, resultSize };
         command.SetAction(wrap(context =>
@@ -68,7 +68,7 @@ internal static class TransportCommand
             {
                 context.Output.WriteTable(["Timestamp", "EventId", "Source", "Sender", "Recipients", "RecipientStatus", "ConnectorId"],
                     found.Select(e => (IReadOnlyList<string>)[e.Timestamp.ToString("u", CultureInfo.InvariantCulture), e.EventId ?? string.Empty, e.Source ?? string.Empty, e.Sender ?? string.Empty,
-                        string.Join("; ", e.Recipients), string.Join("; ", e.RecipientStatus), e.ConnectorId ?? string.Empty]));
+                        string.Join("; ", e.Recipients), string.Join("; ", e.RecipientStatus), e.ConnectorId ?? string.Empty]), "no tracking events match");
             }
 
             return MailFlowCli.Success;

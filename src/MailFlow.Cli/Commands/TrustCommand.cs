@@ -23,7 +23,7 @@ internal static class TrustCommand
             }
 
             context.Output.Out.WriteLine($"System roots: {(commands.UsesSystemRoots ? "trusted" : "not trusted")}");
-            context.Output.WriteTable(["Thumbprint", "Subject", "NotAfter", "File"], roots.Select(r => (IReadOnlyList<string>)[r.Thumbprint, r.Subject, r.NotAfter.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture), r.File]));
+            context.Output.WriteTable(["Thumbprint", "Subject", "NotAfter", "File"], roots.Select(r => (IReadOnlyList<string>)[r.Thumbprint, r.Subject, r.NotAfter.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture), r.File]), "no extra trusted roots (add one with mailflow trust add FILE)");
             return MailFlowCli.Success;
         }));
 

@@ -45,7 +45,12 @@ internal sealed class CliOutput
     /// <summary>PowerShell Format-List: names padded to one column, " : ", value.</summary>
     public void WriteFormatList(IReadOnlyList<KeyValuePair<string, string>> properties) => Management.FormatList.Write(Out, properties);
 
-    public void WriteTable(IReadOnlyList<string> headers, IEnumerable<IReadOnlyList<string>> rows)
+    /// <summary>
+    /// A table without Spectre's blank border lines and trailing padding (they are spaces with the
+    /// Simple border, and show as empty lines in a terminal and trailing whitespace in a file), or
+    /// <paramref name="whenEmpty"/> instead of a bare header.
+    /// </summary>
+    public void WriteTable(IReadOnlyList<string> headers, IEnumerable<IReadOnlyList<string>> rows, string whenEmpty)
     {
         var table = new Table().Border(TableBorder.Simple);
         foreach (var header in headers)
@@ -58,7 +63,25 @@ internal sealed class CliOutput
             table.AddRow(row.Select(cell => (Spectre.Console.Rendering.IRenderable)new Text(cell)).ToArray());
         }
 
-        Console.Write(table);
+        if (table.Rows.Count == 0)
+        {
+            Out.WriteLine(whenEmpty);
+            return;
+        }
+
+        var rendered = new StringWriter();
+        var console = AnsiConsole.Create(new AnsiConsoleSettings
+        {
+            Out = new AnsiConsoleOutput(rendered),
+            ColorSystem = ColorSystemSupport.NoColors,
+            Interactive = InteractionSupport.No,
+        });
+        console.Profile.Width = Console.Profile.Width;
+        console.Write(table);
+        foreach (var line in rendered.ToString().Split('\n').Select(l => l.TrimEnd()).Where(l => l.Length > 0))
+        {
+            Out.WriteLine(line);
+        }
     }
 
     /// <summary>Progress and notes go to stderr so stdout stays clean for --json consumers.</summary>

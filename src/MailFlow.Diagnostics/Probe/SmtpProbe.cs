@@ -60,7 +60,7 @@ public static class SmtpProbe
             findings.Add("addresses-differ: not every address presents the same certificate (one server fixed, another not?)");
         }
 
-        if (results.Select(r => r.StartTlsOffered).Distinct().Count() > 1)
+        if (results.Where(r => r.Banner is not null).Select(r => r.StartTlsOffered).Distinct().Count() > 1)
         {
             findings.Add("addresses-differ: STARTTLS is offered on some addresses only");
         }

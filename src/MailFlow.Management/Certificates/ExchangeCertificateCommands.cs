@@ -1,4 +1,6 @@
 using System.Globalization;
+using System.Security.Cryptography;
+using System.Security.Cryptography.X509Certificates;
 using MailFlow.Certificates.Identity;
 using MailFlow.Certificates.Issuance;
 using MailFlow.Certificates.Selection;
@@ -100,6 +102,19 @@ public sealed class ExchangeCertificateCommands
     public ExchangeCertificate New(NewCertificateRequest request)
     {
         ArgumentNullException.ThrowIfNull(request);
+        if (request.SubjectName is { } subject)
+        {
+            // Checked here: the certificate factory would throw CryptographicException, which names no parameter.
+            try
+            {
+                _ = new X500DistinguishedName(subject);
+            }
+            catch (CryptographicException ex)
+            {
+                throw new MailFlowException($"New-ExchangeCertificate -SubjectName \"{subject}\" is not a distinguished name (e.g. CN=mail.contoso.com)", ex, MailFlowErrorKind.InvalidArgument);
+            }
+        }
+
         var server = administration.Configuration.Load().Server;
         var spec = new SelfSignedCertificateSpec(request.SubjectName ?? "CN=" + server.Name)
         {
@@ -121,7 +136,7 @@ public sealed class ExchangeCertificateCommands
     public ExchangeCertificate Import(ImportCertificateRequest request)
     {
         ArgumentNullException.ThrowIfNull(request);
-        return LooksLikePem(request.FileName)
+        return CertificateFileReader.IsPem(request.FileName)
             ? administration.CertificateStore.ImportPem(request.FileName, request.KeyFileName, request.Password, request.AllowWithoutPrivateKey, request.Services, request.FriendlyName)
             : administration.CertificateStore.ImportPkcs12(request.FileName, request.Password, request.Services, request.FriendlyName);
     }
@@ -223,19 +238,4 @@ public sealed class ExchangeCertificateCommands
 
     private static bool Names(string? tlsCertificateName, ExchangeCertificate certificate) =>
         SmtpX509Identifier.TryParse(tlsCertificateName, out var id, out _) && id!.Matches(certificate.Certificate);
-
-    private static bool LooksLikePem(string file)
-    {
-        try
-        {
-            using var stream = File.OpenRead(file);
-            var head = new byte[Math.Min(4096, stream.Length)];
-            stream.ReadExactly(head);
-            return System.Text.Encoding.ASCII.GetString(head).Contains("-----BEGIN", StringComparison.Ordinal);
-        }
-        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
-        {
-            throw new MailFlowException($"certificate file '{file}' cannot be read: {ex.Message}", ex, MailFlowErrorKind.InvalidData);
-        }
-    }
 }

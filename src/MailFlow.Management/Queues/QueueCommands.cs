@@ -26,14 +26,26 @@ public sealed class QueueCommands(ServerAdministration administration)
     public int RetryQueue(string? identity = null) =>
         Run(new ControlRequest(ControlRequest.RetryQueue) { Identity = identity }, r => r.Count ?? 0, q => q.RetryQueue(identity));
 
-    public void SuspendMessage(string identity) =>
+    public void SuspendMessage(string identity)
+    {
+        ValidMessageId(identity);
         Run(new ControlRequest(ControlRequest.SuspendMessage) { Identity = identity }, _ => 0, q => { q.SuspendMessage(identity); return 0; });
+    }
 
-    public void ResumeMessage(string identity) =>
+    public void ResumeMessage(string identity)
+    {
+        ValidMessageId(identity);
         Run(new ControlRequest(ControlRequest.ResumeMessage) { Identity = identity }, _ => 0, q => { q.ResumeMessage(identity); return 0; });
+    }
 
-    public void RemoveMessage(string identity, bool withNdr) =>
+    public void RemoveMessage(string identity, bool withNdr)
+    {
+        ValidMessageId(identity);
         Run(new ControlRequest(ControlRequest.RemoveMessage) { Identity = identity, WithNdr = withNdr }, _ => 0, q => { q.RemoveMessage(identity, withNdr); return 0; });
+    }
+
+    /// <summary>A malformed identity is refused before the queue is opened, which would create its database on first use.</summary>
+    private static void ValidMessageId(string identity) => _ = QueueAdministration.MessageId(identity);
 
     /// <summary>The administration API on the files of a data directory whose service is not running.</summary>
     public static T Offline<T>(ServerAdministration administration, Func<QueueAdministration, T> action)

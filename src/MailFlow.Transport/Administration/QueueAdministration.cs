@@ -128,8 +128,8 @@ public sealed class QueueAdministration(string serverName, QueueDatabase queue, 
         return slash >= 0 ? identity[(slash + 1)..] : identity;
     }
 
-    /// <summary><c>SERVER1\queue\id</c> or the bare id.</summary>
-    private static string MessageId(string identity)
+    /// <summary><c>SERVER1\queue\id</c> or the bare id; public so a front end can refuse a malformed one before opening the queue.</summary>
+    public static string MessageId(string identity)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(identity);
         var id = identity[(identity.LastIndexOf('\\') + 1)..];
