@@ -24,8 +24,9 @@ public static class MailFlowCli
         if (parse.Errors.Count > 0)
         {
             // An unknown word also makes its parent "miss" a subcommand or argument: name the word, not the consequence.
+            // Only the first: after an unknown command every later token (its options and values) is unmatched too.
             var messages = parse.UnmatchedTokens.Count > 0
-                ? parse.UnmatchedTokens.Select(token => $"unknown command or argument '{token}'")
+                ? [$"unknown command or argument '{parse.UnmatchedTokens[0]}'"]
                 : parse.Errors.Select(error => error.Message);
             foreach (var message in messages)
             {

@@ -95,7 +95,8 @@ public sealed class ConfigurationStoreTests : IDisposable
         {
             File.WriteAllBytes(store.FilePath, whole[..cut]);
             var error = Assert.Throws<MailFlowException>(() => store.Load());
-            Assert.StartsWith($"configuration file '{store.FilePath}' is invalid at", error.Message, StringComparison.Ordinal);
+            // Cut at 0 the file is empty, which has its own message (decision 0026).
+            Assert.StartsWith($"configuration file '{store.FilePath}' is {(cut == 0 ? "empty" : "invalid at")}", error.Message, StringComparison.Ordinal);
             Assert.DoesNotContain('\n', error.Message);
         }, iter: 200, threads: 1);
     }
