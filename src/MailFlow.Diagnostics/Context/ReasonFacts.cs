@@ -62,6 +62,14 @@ public sealed class ReasonFacts
 
     public bool TokenIs(params string[] tokens) => Token is not null && tokens.Any(t => t.Equals(Token, StringComparison.OrdinalIgnoreCase));
 
+    /// <summary>
+    /// The sending side had no usable certificate for its send connector: 454 4.7.5 (not PRX5's Exchange
+    /// 2013 case, not MTA-STS's 4.7.5), NoCredentials/UnknownCredentials, or KB 4495258's wording.
+    /// </summary>
+    public bool PointsAtSendConnectorCertificate =>
+        !Says("PRX5") && !Says("MTA-STS")
+        && (Has("4.7.5") || TlsErrorIs("NoCredentials", "UnknownCredentials") || Says("TlsCertificateName of the SendConnector"));
+
     public bool TlsErrorIs(params string[] errors) => TlsError is not null && errors.Any(e => e.Equals(TlsError, StringComparison.OrdinalIgnoreCase));
 
     /// <summary>

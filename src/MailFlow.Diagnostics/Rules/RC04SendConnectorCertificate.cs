@@ -15,8 +15,7 @@ public sealed class RC04SendConnectorCertificate : IRootCauseRule
     public IEnumerable<Finding> Evaluate(DiagnosisContext context)
     {
         ArgumentNullException.ThrowIfNull(context);
-        if (context.Facts is { } facts && !facts.Says("PRX5") && !facts.Says("MTA-STS")
-            && (facts.Has("4.7.5") || facts.TlsErrorIs("NoCredentials", "UnknownCredentials") || facts.Says("TlsCertificateName of the SendConnector")))
+        if (context.Facts?.PointsAtSendConnectorCertificate == true)
         {
             yield return context.FromReason("RC04", Confidence.High, "the send connector's TlsCertificateName names no usable certificate (NoCredentials: no private key)",
                 "Get-SendConnector | fl TlsCertificateName against Get-ExchangeCertificate | fl Thumbprint,HasPrivateKey,Services,Status");

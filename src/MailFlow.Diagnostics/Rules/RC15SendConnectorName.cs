@@ -10,8 +10,7 @@ public sealed class RC15SendConnectorName : IRootCauseRule
     public IEnumerable<Finding> Evaluate(DiagnosisContext context)
     {
         ArgumentNullException.ThrowIfNull(context);
-        if (context.Facts is { } facts && !facts.Says("PRX5") && !facts.Says("MTA-STS")
-            && (facts.Has("4.7.5") || facts.TlsErrorIs("NoCredentials") || facts.Says("TlsCertificateName of the SendConnector")))
+        if (context.Facts?.PointsAtSendConnectorCertificate == true)
         {
             yield return context.FromReason("RC15", Confidence.Low, "a send connector without TlsCertificateName or Fqdn falls back to the computer name", "Get-SendConnector | fl Fqdn,TlsCertificateName");
         }
