@@ -116,11 +116,18 @@ public sealed class QueueDatabase : IDisposable
     /// <summary>Ids of spool files in incoming/ that are in the database (Ingest's memory; removed when the file goes).</summary>
     private readonly HashSet<string> knownSpoolFiles = [];
 
+    private const string FileName = "queue.db";
+
+    /// <summary>Opens the queue database of <paramref name="queueDirectory"/>, creating it (and the directory) on first use.</summary>
     public QueueDatabase(string queueDirectory)
+        : this(new SqliteConnectionStringBuilder { DataSource = Path.Combine(CreatedDirectory(queueDirectory), FileName) })
     {
-        ArgumentException.ThrowIfNullOrWhiteSpace(queueDirectory);
-        Directory.CreateDirectory(queueDirectory);
-        connection = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = Path.Combine(queueDirectory, "queue.db"), Pooling = false }.ToString());
+    }
+
+    private QueueDatabase(SqliteConnectionStringBuilder source)
+    {
+        source.Pooling = false;
+        connection = new SqliteConnection(source.ToString());
         connection.Open();
         Execute("PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;");
         Execute("""
@@ -148,6 +155,24 @@ public sealed class QueueDatabase : IDisposable
             CREATE INDEX IF NOT EXISTS untracked_receive ON messages(id) WHERE receive_tracked = 0;
             CREATE INDEX IF NOT EXISTS untracked_outcome ON recipients(message_id) WHERE final_tracked = 0;
             """);
+    }
+
+    /// <summary>
+    /// For queue administration while the service is not running: the database, or when none was ever
+    /// created (nothing was ever queued here), an empty one in memory, so that listing the queue, or
+    /// naming a message it cannot hold, does not create queue.db in a data directory.
+    /// </summary>
+    public static QueueDatabase OpenWithoutCreating(string queueDirectory)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(queueDirectory);
+        return File.Exists(Path.Combine(queueDirectory, FileName)) ? new QueueDatabase(queueDirectory) : new QueueDatabase(new SqliteConnectionStringBuilder { DataSource = ":memory:" });
+    }
+
+    private static string CreatedDirectory(string queueDirectory)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(queueDirectory);
+        Directory.CreateDirectory(queueDirectory);
+        return queueDirectory;
     }
 
     /// <summary>

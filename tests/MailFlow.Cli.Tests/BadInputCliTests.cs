@@ -106,6 +106,37 @@ public sealed class BadInputCliTests : IDisposable
         Assert.Equal(before, cli.SnapshotAll());
     }
 
+    /// <summary>
+    /// Reading a data directory, or naming a message its empty queue cannot hold, writes no file in it:
+    /// no queue.db on a first look at the queue. (Empty folders the queue and its log use may appear.)
+    /// </summary>
+    [Theory]
+    [InlineData(0, "queue", "list")]
+    [InlineData(0, "queue", "messages")]
+    [InlineData(0, "queue", "retry")]
+    [InlineData(1, "queue", "remove", "0123456789abcdef0123456789abcdef")]
+    [InlineData(0, "track")]
+    [InlineData(0, "cert", "list")]
+    [InlineData(0, "connector", "receive", "list")]
+    [InlineData(0, "connector", "send", "list")]
+    [InlineData(0, "domain", "list")]
+    [InlineData(0, "mailbox", "list")]
+    [InlineData(0, "trust", "list")]
+    [InlineData(0, "user", "list")]
+    [InlineData(0, "transport", "show")]
+    public void A_read_command_writes_no_file_in_the_data_directory(int exitCode, params string[] args)
+    {
+        Assert.Equal(0, cli.Run("init").ExitCode);
+        var before = Files();
+
+        var result = cli.Run(args);
+
+        Assert.True(exitCode == result.ExitCode, result.Out + result.Error);
+        Assert.Equal(before, Files());
+
+        Dictionary<string, string> Files() => cli.SnapshotAll().Where(e => e.Value != "directory").ToDictionary();
+    }
+
     [Theory]
     [InlineData("cert", "list")]
     [InlineData("init")]
@@ -206,7 +237,7 @@ public sealed class BadInputCliTests : IDisposable
     private void Init()
     {
         Assert.Equal(0, cli.Run("init", "--server-name", "SERVER1", "--fqdn", "SERVER1.domain.com").ExitCode);
-        Assert.Equal(0, cli.Run("queue", "list").ExitCode);
+        Assert.Equal(0, cli.Run("queue", "retry").ExitCode); // a queue that was used: queue.db exists
     }
 
     private string Expand(string text) => text.Replace("{root}", cli.Root, StringComparison.Ordinal).Replace("{data}", cli.Data, StringComparison.Ordinal);

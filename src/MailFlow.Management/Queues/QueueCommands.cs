@@ -55,7 +55,7 @@ public sealed class QueueCommands(ServerAdministration administration)
         var configuration = administration.Configuration.Load();
         var transport = configuration.Transport;
         var trackingPath = Path.IsPathRooted(transport.MessageTrackingLogPath) ? transport.MessageTrackingLogPath : Path.Combine(administration.Data.Root, transport.MessageTrackingLogPath);
-        using var queue = new QueueDatabase(administration.Data.Queue);
+        using var queue = QueueDatabase.OpenWithoutCreating(administration.Data.Queue);
         var writer = new ExchangeLogWriter(trackingPath, ExchangeLogFormat.MessageTrackingFor(configuration.Server.ExchangeVersion),
             new LogRotation(transport.MessageTrackingLogMaxFileSize, transport.MessageTrackingLogMaxDirectorySize, transport.MessageTrackingLogMaxAge), administration.Time);
         try
