@@ -9,7 +9,8 @@ public sealed class LauncherScriptTests : IDisposable
 
     public LauncherScriptTests()
     {
-        // A checkout in miniature: the launcher, one source file, and a dotnet that "builds" by creating the dll.
+        // A checkout in miniature: the launcher, one source file, and a dotnet that "publishes" a mailflow
+        // executable into the -o folder, which says how it was run.
         Directory.CreateDirectory(Path.Combine(root, "src", "MailFlow.Cli"));
         Directory.CreateDirectory(Path.Combine(root, "bin"));
         File.Copy(Path.Combine(RepositoryRoot(), "mailflow"), Path.Combine(root, "mailflow"));
@@ -17,11 +18,11 @@ public sealed class LauncherScriptTests : IDisposable
         var dotnet = Path.Combine(root, "bin", "dotnet");
         File.WriteAllText(dotnet, """
             #!/usr/bin/env bash
-            if [ "$1" = build ]; then
-              mkdir -p "$2/bin/Release/net10.0" && touch "$2/bin/Release/net10.0/mailflow.dll"
-            else
-              echo "ran $*"
-            fi
+            [ "$1" = publish ] || exit 64
+            while [ "$#" -gt 0 ] && [ "$1" != -o ]; do shift; done
+            mkdir -p "$2"
+            printf '#!/usr/bin/env bash\necho "ran $*"\n' > "$2/mailflow"
+            chmod +x "$2/mailflow"
             """.Replace("\r", "", StringComparison.Ordinal));
         File.SetUnixFileMode(dotnet, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
     }
@@ -31,12 +32,24 @@ public sealed class LauncherScriptTests : IDisposable
     {
         var first = Launch("--help");
         Assert.Contains("building", first.Error, StringComparison.Ordinal);
-        Assert.Contains("about a minute", first.Error, StringComparison.Ordinal);
+        Assert.Contains("about two minutes", first.Error, StringComparison.Ordinal);
         Assert.Contains("--help", first.Out, StringComparison.Ordinal);
 
         var second = Launch("--help");
         Assert.Equal(string.Empty, second.Error);
         Assert.Contains("--help", second.Out, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Publishes_again_when_a_source_is_newer_than_the_last_publish()
+    {
+        Launch("--help");
+        File.SetLastWriteTimeUtc(Path.Combine(root, "src", "MailFlow.Cli", "Program.cs"), DateTime.UtcNow.AddMinutes(1));
+
+        var afterEdit = Launch("queue", "list");
+
+        Assert.Contains("building", afterEdit.Error, StringComparison.Ordinal);
+        Assert.Contains("ran queue list", afterEdit.Out, StringComparison.Ordinal);
     }
 
     private CliResult Launch(params string[] args)
