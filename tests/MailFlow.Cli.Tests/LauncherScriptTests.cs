@@ -52,6 +52,18 @@ public sealed class LauncherScriptTests : IDisposable
         Assert.Contains("ran queue list", afterEdit.Out, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public void A_build_rewriting_its_generated_sources_under_obj_does_not_make_it_publish_again()
+    {
+        Launch("--help");
+        var generated = Path.Combine(root, "src", "MailFlow.Cli", "obj", "Release", "net10.0", "mailflow.AssemblyInfo.cs");
+        Directory.CreateDirectory(Path.GetDirectoryName(generated)!);
+        File.WriteAllText(generated, "// generated");
+        File.SetLastWriteTimeUtc(generated, DateTime.UtcNow.AddMinutes(1));
+
+        Assert.Equal(string.Empty, Launch("--help").Error);
+    }
+
     private CliResult Launch(params string[] args)
     {
         var start = new ProcessStartInfo("bash") { RedirectStandardOutput = true, RedirectStandardError = true };
