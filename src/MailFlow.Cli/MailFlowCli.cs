@@ -19,7 +19,7 @@ public static class MailFlowCli
     {
         ArgumentNullException.ThrowIfNull(args);
         environment ??= Environment.GetEnvironmentVariable;
-        var root = Build(stdout, stderr, environment);
+        var root = Build(args, stdout, stderr, environment);
         var parse = root.Parse(args);
         if (parse.Errors.Count > 0)
         {
@@ -79,35 +79,53 @@ public static class MailFlowCli
         return null;
     }
 
-    private static RootCommand Build(TextWriter stdout, TextWriter stderr, Func<string, string?> environment)
+    /// <summary>
+    /// The top-level commands in help order. Lab makes its own data directories and takes --json on its
+    /// scenarios itself, so only the others get --data and --json (help lists only options that do something).
+    /// </summary>
+    internal static readonly IReadOnlyList<(string Name, Func<Func<Func<CommandContext, int>, Func<ParseResult, int>>, Command> Build, bool DataOptions)> Commands =
+    [
+        ("init", InitCommand.Build, true),
+        ("cert", CertificateCommand.Build, true),
+        ("connector", ConnectorCommand.Build, true),
+        ("domain", DomainCommand.Build, true),
+        ("mailbox", MailboxCommand.Build, true),
+        ("trust", TrustCommand.Build, true),
+        ("user", UserCommand.Build, true),
+        ("serve", ServeCommand.Build, true),
+        ("service", ServiceCommand.Build, true),
+        ("queue", QueueCommand.Build, true),
+        ("transport", TransportCommand.Build, true),
+        ("track", TransportCommand.BuildTrack, true),
+        ("explain", ExplainCommand.Build, true),
+        ("probe", ProbeCommand.Build, true),
+        ("diagnose", DiagnoseCommand.Build, true),
+        ("logs", LogsCommand.Build, true),
+        ("lab", LabCommand.Build, false),
+    ];
+
+    /// <summary>
+    /// The command tree for <paramref name="args"/>: when the first argument names a command, only that one
+    /// is built. Building all of them (some hundred commands and options, and the types of every layer
+    /// their options name) is a large part of a read command's start-up; help and a mistyped command get all.
+    /// </summary>
+    internal static RootCommand Build(string[] args, TextWriter stdout, TextWriter stderr, Func<string, string?> environment)
     {
         var root = new RootCommand("MailFlow: an SMTP transport with Exchange's connectors, certificate rules and logs, and diagnostics for TLS mail-flow failures.");
         Func<Func<CommandContext, int>, Func<ParseResult, int>> wrap = body => parse => Execute(parse, stdout, stderr, environment, body);
-        root.Subcommands.Add(InitCommand.Build(wrap));
-        root.Subcommands.Add(CertificateCommand.Build(wrap));
-        root.Subcommands.Add(ConnectorCommand.Build(wrap));
-        root.Subcommands.Add(DomainCommand.Build(wrap));
-        root.Subcommands.Add(MailboxCommand.Build(wrap));
-        root.Subcommands.Add(TrustCommand.Build(wrap));
-        root.Subcommands.Add(UserCommand.Build(wrap));
-        root.Subcommands.Add(ServeCommand.Build(wrap));
-        root.Subcommands.Add(ServiceCommand.Build(wrap));
-        root.Subcommands.Add(QueueCommand.Build(wrap));
-        root.Subcommands.Add(TransportCommand.Build(wrap));
-        root.Subcommands.Add(TransportCommand.BuildTrack(wrap));
-        root.Subcommands.Add(ExplainCommand.Build(wrap));
-        root.Subcommands.Add(ProbeCommand.Build(wrap));
-        root.Subcommands.Add(DiagnoseCommand.Build(wrap));
-        root.Subcommands.Add(LogsCommand.Build(wrap));
-        // --data and --json on each command tree rather than the root, so help lists only options that do
-        // something: the lab makes its own data directories and takes --json on its scenarios itself.
-        foreach (var command in root.Subcommands)
+        var named = args.Length > 0 && Commands.Any(c => c.Name == args[0]) ? args[0] : null;
+        foreach (var (name, build, dataOptions) in Commands.Where(c => named is null || c.Name == named))
         {
-            command.Options.Add(GlobalOptions.Data);
-            command.Options.Add(GlobalOptions.Json);
+            var command = build(wrap);
+            if (dataOptions)
+            {
+                command.Options.Add(GlobalOptions.Data);
+                command.Options.Add(GlobalOptions.Json);
+            }
+
+            root.Subcommands.Add(command);
         }
 
-        root.Subcommands.Add(LabCommand.Build(wrap));
         return root;
     }
 
