@@ -9,6 +9,7 @@ namespace MailFlow.PowerShell.Cmdlets;
 public sealed class GetMailboxCommand : MailFlowCmdlet
 {
     [Parameter(Position = 0, ValueFromPipelineByPropertyName = true)]
+    [ValidateNotNullOrEmpty]
     public string? Identity { get; set; }
 
     protected override object? ErrorTarget => Identity;
@@ -46,6 +47,7 @@ public sealed class GetMailboxCommand : MailFlowCmdlet
 public sealed class NewMailboxCommand : MailFlowCmdlet
 {
     [Parameter(Position = 0)]
+    [ValidateNotNullOrEmpty]
     public string? Name { get; set; }
 
     [Parameter(Mandatory = true)]
