@@ -103,13 +103,23 @@ public sealed partial class MalformedArgumentsTests : IDisposable
     [Fact]
     public async Task Every_exported_command_refuses_malformed_arguments_without_a_stack_trace_and_changes_nothing()
     {
-        var data = new DataDirectory(Path.Combine(root, "data"));
-        // A send connector too, so that Set-SendConnector's values are checked against an object that exists.
-        ServerAdministration.Open(data, identity: new ServerIdentity { Name = "SERVER1", Fqdn = "SERVER1.domain.com" })
-            .Configuration.Update(c => c.SendConnectors.Add(new SendConnector { Name = "Outbound to Office 365", AddressSpaces = ["contoso.mail.onmicrosoft.com"] }));
+        // A running `mailflow serve`, so that the queue and service cmdlets take their control-channel path, and a send
+        // connector, so that Set-SendConnector's values are checked against an object that exists.
+        var (data, _) = ChildServer.Prepare(root);
+        ServerAdministration.Open(data).Configuration.Update(c => c.SendConnectors.Add(new SendConnector { Name = "Outbound to Office 365", AddressSpaces = ["contoso.mail.onmicrosoft.com"] }));
         var before = Snapshot(data);
+        using var server = await ChildServer.StartAsync(data);
+        (int ExitCode, string Output, string Errors) run;
+        try
+        {
+            run = await Pwsh.RunModuleScriptAsync(data.Root, Script);
+        }
+        finally
+        {
+            await ChildServer.TerminateAsync(server);
+        }
 
-        var (exit, output, errors) = await Pwsh.RunModuleScriptAsync(data.Root, Script);
+        var (exit, output, errors) = run;
 
         Assert.True(exit == 0, errors + output);
         var cases = output.Split('\n').Where(l => l.StartsWith("CASE ", StringComparison.Ordinal)).Select(l => JsonSerializer.Deserialize<Case>(l[5..])!).ToList();
