@@ -71,9 +71,11 @@ function Restart-Service {
             Microsoft.PowerShell.Management\Restart-Service @others
         }
         else {
-            $target = if ($others.Name) { $others.Name -join ', ' } elseif ($DisplayName) { $DisplayName -join ', ' } else { $InputObject }
+            $target = if ($others.Name) { $others.Name -join ', ' } elseif ($DisplayName) { $DisplayName -join ', ' } else { $InputObject -join ', ' }
+            # The parameter is named too: an empty -InputObject or -DisplayName would otherwise read as ''.
+            $parameter = if ($others.Name) { 'Name' } elseif ($DisplayName) { 'DisplayName' } else { 'InputObject' }
             $PSCmdlet.WriteError([System.Management.Automation.ErrorRecord]::new(
-                [System.PlatformNotSupportedException]::new("Restart-Service here knows only MailFlow's transport ($($TransportServiceNames -join ', ')); restart '$target' with the system's service manager (systemctl)."),
+                [System.PlatformNotSupportedException]::new("Restart-Service here knows only MailFlow's transport ($($TransportServiceNames -join ', ')); restart -$parameter '$target' with the system's service manager (systemctl)."),
                 'ServiceNotMailFlow', [System.Management.Automation.ErrorCategory]::ObjectNotFound, $target))
         }
     }

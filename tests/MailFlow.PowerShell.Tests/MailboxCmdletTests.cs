@@ -40,8 +40,8 @@ public sealed class MailboxCmdletTests : IDisposable
         var removed = shell.Run("Get-Mailbox 'User One' | Remove-Mailbox -Confirm:$false; @(Get-Mailbox).Count");
 
         Assert.Empty(created.Errors);
-        Assert.Matches(@"Name\s+PrimarySmtpAddress", created.Text);
-        Assert.Matches(@"User One\s+user@domain.com", created.Text);
+        Assert.Matches(@"Name\s+Alias\s+ServerName\s+ProhibitSendQuota", created.Text);
+        Assert.Matches(@"User One\s+user\s+SERVER1\s+Unlimited", created.Text);
         Assert.Equal("user@domain.com", Assert.Single(identity.Output).ToString());
         Assert.True(Directory.Exists(Path.Combine(data.Mailboxes, "domain.com", "user", "Maildir", "new")));
         Assert.Empty(removed.Errors);

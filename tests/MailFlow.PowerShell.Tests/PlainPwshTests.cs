@@ -1,13 +1,8 @@
-using System.Text;
-using MailFlow.Certificates.Trust;
 using MailFlow.Configuration.Model;
 using MailFlow.Core.Storage;
-using MailFlow.Logs;
 using MailFlow.Management;
 using MailFlow.Management.Control;
-using MailFlow.Queue;
 using MailFlow.Testing;
-using MailFlow.Transport.Delivery;
 
 namespace MailFlow.PowerShell.Tests;
 
@@ -103,29 +98,8 @@ public sealed class PlainPwshTests : IDisposable
     private async Task<DataDirectory> DeferredMessageAsync()
     {
         var data = new DataDirectory(Path.Combine(root, "data"));
-        var administration = ServerAdministration.Open(data, identity: new ServerIdentity { Name = "SERVER1", Fqdn = "SERVER1.domain.com" });
-        administration.Configuration.Update(c =>
-        {
-            c.HostsOverride["unreachable.test"] = "127.0.0.1";
-            c.SendConnectors.Add(new SendConnector { Name = "Dead end", AddressSpaces = ["unreachable.test"], DNSRoutingEnabled = false, SmartHosts = ["unreachable.test:1"] });
-        });
-        var configuration = administration.Configuration.Load();
-        var spool = new Spool(data.Queue);
-        using (var transaction = spool.Begin(new SpooledEnvelope
-        {
-            Id = Guid.CreateVersion7().ToString("N"), InternalId = 1, ReceivedUtc = DateTimeOffset.UtcNow, ConnectorId = "test", SessionId = "0",
-            ClientAddress = "127.0.0.1", ClientHelo = "test", MailFrom = "alice@domain.com", Recipients = [new SpooledRecipient("bob@unreachable.test")],
-        }))
-        {
-            transaction.Write(Encoding.ASCII.GetBytes("Message-ID: <remote@domain.com>\r\nSubject: plain pwsh\r\n\r\nbody\r\n"));
-            transaction.Commit();
-        }
-
-        await using var tracking = new ExchangeLogWriter(Path.Combine(data.Root, configuration.Transport.MessageTrackingLogPath), ExchangeLogFormat.MessageTracking, LogRotation.ExchangeProtocolDefaults);
-        using var queue = new QueueDatabase(data.Queue);
-        var agent = new DeliveryAgent(configuration, queue, spool, new MaildirDelivery(data.Mailboxes, "SERVER1.domain.com"),
-            new OutboundDelivery(configuration, TrustAnchors.Empty), new MessageTrackingLog(tracking));
-        await agent.RunOnceAsync();
+        ServerAdministration.Open(data, identity: new ServerIdentity { Name = "SERVER1", Fqdn = "SERVER1.domain.com" });
+        await DeferredMessage.SpoolAsync(data);
         return data;
     }
 

@@ -9,6 +9,7 @@ namespace MailFlow.PowerShell.Cmdlets;
 public sealed class GetAcceptedDomainCommand : MailFlowCmdlet
 {
     [Parameter(Position = 0, ValueFromPipelineByPropertyName = true)]
+    [ValidateNotNullOrEmpty]
     public string? Identity { get; set; }
 
     protected override object? ErrorTarget => Identity;
@@ -35,6 +36,7 @@ public sealed class GetAcceptedDomainCommand : MailFlowCmdlet
 public sealed class NewAcceptedDomainCommand : MailFlowCmdlet
 {
     [Parameter(Position = 0)]
+    [ValidateNotNullOrEmpty]
     public string? Name { get; set; }
 
     [Parameter(Mandatory = true)]

@@ -16,10 +16,12 @@ public sealed class GetExchangeCertificateCommand : MailFlowCmdlet
 {
     [Parameter(Position = 0, ValueFromPipelineByPropertyName = true)]
     [Alias("Identity")]
+    [ValidateNotNullOrEmpty]
     public string? Thumbprint { get; set; }
 
     /// <summary>The certificates of this server (its name or FQDN); another server is not found.</summary>
     [Parameter]
+    [ValidateNotNullOrEmpty]
     public string? Server { get; set; }
 
     protected override object? ErrorTarget => Thumbprint ?? Server;

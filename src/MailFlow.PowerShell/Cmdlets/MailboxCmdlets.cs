@@ -9,15 +9,31 @@ namespace MailFlow.PowerShell.Cmdlets;
 public sealed class GetMailboxCommand : MailFlowCmdlet
 {
     [Parameter(Position = 0, ValueFromPipelineByPropertyName = true)]
+    [ValidateNotNullOrEmpty]
     public string? Identity { get; set; }
 
     protected override object? ErrorTarget => Identity;
 
+    /// <summary>
+    /// Exchange's default columns are Name, Alias, ServerName and ProhibitSendQuota. MailFlow keeps no alias,
+    /// server or quota per mailbox, so they are what is true here: the address's local part (Exchange's alias
+    /// for a mailbox created from its address), this server, and Unlimited (no quota is enforced).
+    /// </summary>
+    internal static PSObject Present(MailboxView mailbox, string serverName)
+    {
+        var output = Output(mailbox, "MailFlow.Mailbox", mailbox.PrimarySmtpAddress);
+        output.Properties.Add(new PSNoteProperty("Alias", mailbox.PrimarySmtpAddress[..mailbox.PrimarySmtpAddress.LastIndexOf('@')]));
+        output.Properties.Add(new PSNoteProperty("ServerName", serverName));
+        output.Properties.Add(new PSNoteProperty("ProhibitSendQuota", "Unlimited"));
+        return output;
+    }
+
     protected override void Process()
     {
+        var server = Administration.Configuration.Load().Server.Name;
         foreach (var mailbox in new MailboxCommands(Administration).Get(Identity))
         {
-            WriteObject(Output(mailbox, "MailFlow.Mailbox", mailbox.PrimarySmtpAddress));
+            WriteObject(Present(mailbox, server));
         }
     }
 }
@@ -31,6 +47,7 @@ public sealed class GetMailboxCommand : MailFlowCmdlet
 public sealed class NewMailboxCommand : MailFlowCmdlet
 {
     [Parameter(Position = 0)]
+    [ValidateNotNullOrEmpty]
     public string? Name { get; set; }
 
     [Parameter(Mandatory = true)]
@@ -43,7 +60,7 @@ public sealed class NewMailboxCommand : MailFlowCmdlet
         if (ShouldProcess(PrimarySmtpAddress, "New-Mailbox"))
         {
             var created = new MailboxCommands(Administration).New(PrimarySmtpAddress, Name);
-            WriteObject(Output(created, "MailFlow.Mailbox", created.PrimarySmtpAddress));
+            WriteObject(GetMailboxCommand.Present(created, Administration.Configuration.Load().Server.Name));
         }
     }
 }

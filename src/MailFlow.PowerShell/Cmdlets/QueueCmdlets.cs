@@ -1,4 +1,5 @@
 using System.Management.Automation;
+using MailFlow.Core.Errors;
 using MailFlow.Management.Queues;
 using MailFlow.Queue;
 using MailFlow.Transport.Administration;
@@ -11,17 +12,29 @@ namespace MailFlow.PowerShell.Cmdlets;
 public sealed class GetQueueCommand : MailFlowCmdlet
 {
     [Parameter(Position = 0)]
+    [ValidateNotNullOrEmpty]
     public string? Identity { get; set; }
 
     /// <summary>The queues of this server (its name or FQDN); another server is not found.</summary>
     [Parameter]
+    [ValidateNotNullOrEmpty]
     public string? Server { get; set; }
+
+    protected override object? ErrorTarget => Identity ?? Server;
+
+    /// <summary>
+    /// The queue named by its identity (SERVER\next-hop) or next hop, as Exchange finds it; a name that is no queue
+    /// is not found, as on Exchange, rather than an empty answer that reads like an empty queue.
+    /// </summary>
+    internal static QueueInfo Find(QueueCommands commands, string identity) =>
+        commands.GetQueue().FirstOrDefault(q => q.Identity.Equals(identity, StringComparison.OrdinalIgnoreCase) || q.NextHopDomain.Equals(identity, StringComparison.OrdinalIgnoreCase))
+        ?? throw new MailFlowException($"queue \"{identity}\" was not found on this server", MailFlowErrorKind.NotFound);
 
     protected override void Process()
     {
         EnsureLocalServer(Server);
-        foreach (var queue in new QueueCommands(Administration).GetQueue()
-            .Where(q => Identity is null || q.Identity.Equals(Identity, StringComparison.OrdinalIgnoreCase) || q.NextHopDomain.Equals(Identity, StringComparison.OrdinalIgnoreCase)))
+        var commands = new QueueCommands(Administration);
+        foreach (var queue in Identity is null ? commands.GetQueue() : [Find(commands, Identity)])
         {
             WriteObject(Output(queue, "MailFlow.Queue"));
         }
@@ -35,6 +48,7 @@ public sealed class GetMessageCommand : MailFlowCmdlet
 {
     [Parameter(ValueFromPipelineByPropertyName = true)]
     [Alias("Identity")]
+    [ValidateNotNullOrEmpty]
     public string? Queue { get; set; }
 
     [Parameter]
@@ -43,10 +57,13 @@ public sealed class GetMessageCommand : MailFlowCmdlet
     [Parameter]
     public MessageState? Status { get; set; }
 
+    protected override object? ErrorTarget => Queue;
+
     protected override void Process()
     {
-        var hop = Queue?[(Queue.IndexOf('\\', StringComparison.Ordinal) + 1)..];
-        foreach (var message in new QueueCommands(Administration).GetMessage(new MessageFilter(Status, hop, Sender)))
+        var commands = new QueueCommands(Administration);
+        var hop = Queue is null ? null : GetQueueCommand.Find(commands, Queue).NextHopDomain;
+        foreach (var message in commands.GetMessage(new MessageFilter(Status, hop, Sender)))
         {
             WriteObject(Output(message, "MailFlow.Message"));
         }
@@ -62,15 +79,18 @@ public sealed class GetMessageCommand : MailFlowCmdlet
 public sealed class RetryQueueCommand : MailFlowCmdlet
 {
     [Parameter(Position = 0, ValueFromPipelineByPropertyName = true)]
+    [ValidateNotNullOrEmpty]
     public string? Identity { get; set; }
 
     protected override object? ErrorTarget => Identity;
 
     protected override void Process()
     {
+        var commands = new QueueCommands(Administration);
+        var queue = Identity is null ? null : GetQueueCommand.Find(commands, Identity).Identity;
         if (ShouldProcess(Identity ?? "every Retry queue", "Retry-Queue"))
         {
-            WriteVerbose($"{new QueueCommands(Administration).RetryQueue(Identity)} message(s) are due now");
+            WriteVerbose($"{commands.RetryQueue(queue)} message(s) are due now");
         }
     }
 }

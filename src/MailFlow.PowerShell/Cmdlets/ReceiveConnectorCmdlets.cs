@@ -10,10 +10,12 @@ namespace MailFlow.PowerShell.Cmdlets;
 public sealed class GetReceiveConnectorCommand : MailFlowCmdlet
 {
     [Parameter(Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
+    [ValidateNotNullOrEmpty]
     public string? Identity { get; set; }
 
     /// <summary>The connectors of this server (its name or FQDN); another server is not found.</summary>
     [Parameter]
+    [ValidateNotNullOrEmpty]
     public string? Server { get; set; }
 
     protected override object? ErrorTarget => Identity ?? Server;

@@ -10,6 +10,7 @@ namespace MailFlow.PowerShell.Cmdlets;
 public sealed class GetSendConnectorCommand : MailFlowCmdlet
 {
     [Parameter(Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
+    [ValidateNotNullOrEmpty]
     public string? Identity { get; set; }
 
     protected override object? ErrorTarget => Identity;

@@ -12,6 +12,7 @@ namespace MailFlow.PowerShell.Cmdlets;
 public sealed class GetTransportServiceCommand : MailFlowCmdlet
 {
     [Parameter(Position = 0)]
+    [ValidateNotNullOrEmpty]
     public string? Identity { get; set; }
 
     protected override object? ErrorTarget => Identity;
@@ -31,6 +32,7 @@ public sealed class GetTransportServiceCommand : MailFlowCmdlet
 public sealed class SetTransportServiceCommand : ObjectParametersCmdlet
 {
     [Parameter(Position = 0, ValueFromPipelineByPropertyName = true)]
+    [ValidateNotNullOrEmpty]
     public string? Identity { get; set; }
 
     protected override IReadOnlyList<string> Settable => TransportServiceCommands.SettableParameters;
@@ -55,10 +57,14 @@ public sealed class SetTransportServiceCommand : ObjectParametersCmdlet
 public sealed class RestartTransportServiceCommand : MailFlowCmdlet
 {
     [Parameter(Position = 0)]
+    [ValidateNotNullOrEmpty]
     public string? Identity { get; set; }
+
+    protected override object? ErrorTarget => Identity;
 
     protected override void Process()
     {
+        EnsureLocalServer(Identity);
         if (ShouldProcess(Identity ?? "this server", "Restart-TransportService"))
         {
             WriteObject(Output(new ServiceCommands(Administration).Restart(), "MailFlow.ServiceStatus"));
@@ -96,6 +102,7 @@ public sealed class GetMessageTrackingLogCommand : MailFlowCmdlet
     /// <summary>The tracking log of this server (its name or FQDN); another server is not found.</summary>
     [Parameter(ValueFromPipelineByPropertyName = true)]
     [Alias("Name")]
+    [ValidateNotNullOrEmpty]
     public string? Server { get; set; }
 
     protected override object? ErrorTarget => Server;
