@@ -40,6 +40,29 @@ public sealed class PlainPwshTests : IDisposable
     }
 
     /// <summary>
+    /// The NoCredentials article's line as it types it (lower case and all), and -ResultSize on Get-Message;
+    /// a size that is no size is refused by value.
+    /// </summary>
+    [Fact]
+    public async Task Get_Queue_ResultSize_unlimited_piped_to_retry_queue_runs_as_the_article_types_it()
+    {
+        var data = await DeferredMessageAsync();
+        var result = await Pwsh.RunAsync($$"""
+            $ErrorActionPreference = 'Stop'
+            Import-Module '{{Manifest}}'
+            $env:MAILFLOW_DATA = '{{data.Root}}'
+            Get-Queue -ResultSize unlimited | where {$_.status -eq 'retry'} | retry-queue -Verbose 4>&1
+            'messages: ' + @(Get-Message -ResultSize 1).Count
+            try { Get-Queue -ResultSize 0 } catch { 'refused: ' + $_.Exception.Message }
+            """, root);
+
+        Assert.True(result.ExitCode == 0, result.Errors + result.Output);
+        Assert.Contains("1 message(s) are due now", result.Output, StringComparison.Ordinal);
+        Assert.Contains("messages: 1", result.Output, StringComparison.Ordinal);
+        Assert.Contains("refused: -ResultSize \"0\" is not valid: expected a positive number or Unlimited", result.Output, StringComparison.Ordinal);
+    }
+
+    /// <summary>
     /// Exchange's Retry-Queue has a verb PowerShell does not approve; as an alias of Invoke-QueueRetry it
     /// imports without the unapproved-verb warning, and every name the manifest exports still resolves.
     /// </summary>

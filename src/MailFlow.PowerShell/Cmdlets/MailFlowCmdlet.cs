@@ -68,6 +68,18 @@ public abstract class MailFlowCmdlet : PSCmdlet
         }
     }
 
+    /// <summary>
+    /// Exchange's -ResultSize (Unlimited&lt;int&gt;): a positive number, or Unlimited. Get-Queue, Get-Message and
+    /// Get-MessageTrackingLog return at most 1000 results when it is not given.
+    /// </summary>
+    protected static int ResultLimit(string resultSize)
+    {
+        ArgumentNullException.ThrowIfNull(resultSize);
+        return resultSize.Equals("Unlimited", StringComparison.OrdinalIgnoreCase) ? int.MaxValue
+            : int.TryParse(resultSize, NumberStyles.None, CultureInfo.InvariantCulture, out var size) && size > 0 ? size
+            : throw new MailFlowException($"-ResultSize \"{resultSize}\" is not valid: expected a positive number or Unlimited", MailFlowErrorKind.InvalidArgument);
+    }
+
     /// <summary>What the error is about (the identity, usually).</summary>
     protected virtual object? ErrorTarget => null;
 

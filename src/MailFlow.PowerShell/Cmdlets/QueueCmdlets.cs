@@ -6,7 +6,7 @@ using MailFlow.Transport.Administration;
 
 namespace MailFlow.PowerShell.Cmdlets;
 
-/// <summary>Get-Queue [[-Identity] SERVER\next-hop] [-Server SERVER]; filter further with Where-Object (Status, DeliveryType…).</summary>
+/// <summary>Get-Queue [[-Identity] SERVER\next-hop] [-Server SERVER] [-ResultSize N|Unlimited]; filter further with Where-Object (Status, DeliveryType…).</summary>
 [Cmdlet(VerbsCommon.Get, "Queue")]
 [OutputType(typeof(QueueInfo))]
 public sealed class GetQueueCommand : MailFlowCmdlet
@@ -19,6 +19,10 @@ public sealed class GetQueueCommand : MailFlowCmdlet
     [Parameter]
     [ValidateNotNullOrEmpty]
     public string? Server { get; set; }
+
+    /// <summary>Exchange's Unlimited&lt;int&gt;: a number, or Unlimited; the default is 1000.</summary>
+    [Parameter]
+    public string ResultSize { get; set; } = "1000";
 
     protected override object? ErrorTarget => Identity ?? Server;
 
@@ -34,14 +38,15 @@ public sealed class GetQueueCommand : MailFlowCmdlet
     {
         EnsureLocalServer(Server);
         var commands = new QueueCommands(Administration);
-        foreach (var queue in Identity is null ? commands.GetQueue() : [Find(commands, Identity)])
+        var limit = ResultLimit(ResultSize);
+        foreach (var queue in (Identity is null ? commands.GetQueue() : [Find(commands, Identity)]).Take(limit))
         {
             WriteObject(Output(queue, "MailFlow.Queue"));
         }
     }
 }
 
-/// <summary>Get-Message [-Queue SERVER\next-hop] [-Sender a@b] [-Status Retry].</summary>
+/// <summary>Get-Message [-Queue SERVER\next-hop] [-Sender a@b] [-Status Retry] [-ResultSize N|Unlimited].</summary>
 [Cmdlet(VerbsCommon.Get, "Message")]
 [OutputType(typeof(MessageInfo))]
 public sealed class GetMessageCommand : MailFlowCmdlet
@@ -57,13 +62,18 @@ public sealed class GetMessageCommand : MailFlowCmdlet
     [Parameter]
     public MessageState? Status { get; set; }
 
+    /// <summary>Exchange's Unlimited&lt;int&gt;: a number, or Unlimited; the default is 1000.</summary>
+    [Parameter]
+    public string ResultSize { get; set; } = "1000";
+
     protected override object? ErrorTarget => Queue;
 
     protected override void Process()
     {
         var commands = new QueueCommands(Administration);
+        var limit = ResultLimit(ResultSize);
         var hop = Queue is null ? null : GetQueueCommand.Find(commands, Queue).NextHopDomain;
-        foreach (var message in commands.GetMessage(new MessageFilter(Status, hop, Sender)))
+        foreach (var message in commands.GetMessage(new MessageFilter(Status, hop, Sender)).Take(limit))
         {
             WriteObject(Output(message, "MailFlow.Message"));
         }

@@ -110,9 +110,7 @@ public sealed class GetMessageTrackingLogCommand : MailFlowCmdlet
     protected override void Process()
     {
         EnsureLocalServer(Server);
-        var limit = ResultSize.Equals("Unlimited", StringComparison.OrdinalIgnoreCase) ? int.MaxValue
-            : int.TryParse(ResultSize, NumberStyles.None, CultureInfo.InvariantCulture, out var size) && size > 0 ? size
-            : throw new MailFlowException($"-ResultSize \"{ResultSize}\" is not valid: expected a positive number or Unlimited", MailFlowErrorKind.InvalidArgument);
+        var limit = ResultLimit(ResultSize);
         var filter = new MessageTrackingFilter { Sender = Sender, Recipients = Recipients, MessageId = MessageId, EventId = EventId, Start = Start, End = End };
         foreach (var entry in new TransportServiceCommands(Administration).SearchTrackingLog(filter).Take(limit))
         {
