@@ -41,7 +41,6 @@ public sealed record LabOptions
 public sealed class LabRun
 {
     private static readonly TimeSpan Patience = TimeSpan.FromSeconds(20);
-    private static readonly JsonSerializerOptions ReportJson = new() { WriteIndented = true };
     private readonly LabScenario scenario;
     private readonly LabOptions options;
     private readonly Action<LabStep> report;
@@ -88,7 +87,7 @@ public sealed class LabRun
         }
 
         var result = new LabReport(scenario.Name, scenario.RootCause, diagnosed, failure is null, failure, run.steps, clock.Elapsed.TotalSeconds, directory);
-        await File.WriteAllTextAsync(Path.Combine(directory, "lab.json"), JsonSerializer.Serialize(result, ReportJson), cancellationToken);
+        await File.WriteAllTextAsync(Path.Combine(directory, "lab.json"), JsonSerializer.Serialize(result, LabJsonContext.Default.LabReport), cancellationToken);
         if (!options.Keep && failure is null)
         {
             System.IO.Directory.Delete(directory, recursive: true);

@@ -249,7 +249,7 @@ public sealed class QueueDatabase : IDisposable
                     VALUES ($id, $path, $from, $received, 'Ready', $received, $expires, $facts, $tracked)
                     """,
                     ("$id", id), ("$path", path), ("$from", envelope.MailFrom), ("$received", Stamp(envelope.ReceivedUtc)), ("$expires", Stamp(envelope.ReceivedUtc + expiration)),
-                    ("$facts", JsonSerializer.Serialize(facts)), ("$tracked", envelope.ConnectorId == "DSN" ? 1 : 0));
+                    ("$facts", JsonSerializer.Serialize(facts, QueueJsonContext.Default.MessageFacts)), ("$tracked", envelope.ConnectorId == "DSN" ? 1 : 0));
                 foreach (var recipient in envelope.Recipients.Select(r => r.Address).Distinct(StringComparer.OrdinalIgnoreCase))
                 {
                     Execute("INSERT INTO recipients (message_id, address, state, final_tracked) VALUES ($id, $address, 'Pending', 0)", ("$id", id), ("$address", recipient));
@@ -277,7 +277,7 @@ public sealed class QueueDatabase : IDisposable
         busy is null or { Count: 0 }
             ? Query("SELECT * FROM messages WHERE state IN ('Ready', 'Retry') AND next_attempt_utc <= $now ORDER BY next_attempt_utc LIMIT $limit", ("$now", Stamp(now)), ("$limit", limit))
             : Query("SELECT * FROM messages WHERE state IN ('Ready', 'Retry') AND next_attempt_utc <= $now AND id NOT IN (SELECT value FROM json_each($busy)) ORDER BY next_attempt_utc LIMIT $limit",
-                ("$now", Stamp(now)), ("$limit", limit), ("$busy", JsonSerializer.Serialize(busy)));
+                ("$now", Stamp(now)), ("$limit", limit), ("$busy", JsonSerializer.Serialize(busy, QueueJsonContext.Default.IReadOnlyCollectionString)));
 
     /// <summary>Messages still in the queue (not Delivered or Failed), by state.</summary>
     public IReadOnlyDictionary<string, long> CountByState()
@@ -314,7 +314,7 @@ public sealed class QueueDatabase : IDisposable
                 WHERE message_id = $id AND address = $address
                 """,
                 ("$id", id), ("$address", outcome.Address), ("$state", outcome.State.ToString()), ("$status", outcome.Status), ("$hop", outcome.NextHop),
-                ("$event", outcome.Event is null ? null : JsonSerializer.Serialize(outcome.Event)));
+                ("$event", outcome.Event is null ? null : JsonSerializer.Serialize(outcome.Event, QueueJsonContext.Default.FinalEvent)));
         }
 
         scope.Commit();
@@ -343,7 +343,7 @@ public sealed class QueueDatabase : IDisposable
             """, []).ExecuteReader();
         while (reader.Read())
         {
-            result.Add(new UntrackedOutcome(Tracked(reader, 0), reader.GetString(4), JsonSerializer.Deserialize<FinalEvent>(reader.GetString(5))!));
+            result.Add(new UntrackedOutcome(Tracked(reader, 0), reader.GetString(4), JsonSerializer.Deserialize(reader.GetString(5), QueueJsonContext.Default.FinalEvent)!));
         }
 
         return result;
@@ -536,7 +536,7 @@ public sealed class QueueDatabase : IDisposable
 
     private static TrackedMessage Tracked(SqliteDataReader reader, int first) =>
         new(reader.GetString(first), reader.GetString(first + 1), ParseStamp(reader.GetString(first + 2)),
-            reader.IsDBNull(first + 3) ? null : JsonSerializer.Deserialize<MessageFacts>(reader.GetString(first + 3)));
+            reader.IsDBNull(first + 3) ? null : JsonSerializer.Deserialize(reader.GetString(first + 3), QueueJsonContext.Default.MessageFacts));
 
     private List<QueuedRecipient> Recipients(string id)
     {

@@ -96,7 +96,7 @@ public sealed class Spool
             throw Damaged(path, "fails its checksum");
         }
 
-        var envelope = JsonSerializer.Deserialize<SpooledEnvelope>(envelopeLine) ?? throw Damaged(path, "has an empty envelope");
+        var envelope = JsonSerializer.Deserialize(envelopeLine, QueueJsonContext.Default.SpooledEnvelope) ?? throw Damaged(path, "has an empty envelope");
         return new SpooledMessage(envelope, message);
     }
 
@@ -130,7 +130,7 @@ public sealed class SpoolTransaction : IDisposable
         }
 
         file = new FileStream(stagingPath, options);
-        var line = JsonSerializer.SerializeToUtf8Bytes(envelope);
+        var line = JsonSerializer.SerializeToUtf8Bytes(envelope, QueueJsonContext.Default.SpooledEnvelope);
         file.Write(Spool.Magic);
         file.Write(line);
         file.WriteByte((byte)'\n');

@@ -97,7 +97,7 @@ public sealed class ControlServer : IAsyncDisposable
             {
                 var line = await ReadLineAsync(stream);
                 var response = line is null ? Failure("empty request", MailFlowErrorKind.InvalidArgument) : await HandleAsync(line);
-                await stream.WriteAsync(Encoding.UTF8.GetBytes(JsonSerializer.Serialize(response, ControlJson.Options) + "\n"), stopping.Token);
+                await stream.WriteAsync(Encoding.UTF8.GetBytes(JsonSerializer.Serialize(response, ControlJsonContext.Default.ControlResponse) + "\n"), stopping.Token);
             }
             catch (Exception ex) when (ex is IOException or SocketException or OperationCanceledException)
             {
@@ -111,7 +111,7 @@ public sealed class ControlServer : IAsyncDisposable
         ControlRequest? request;
         try
         {
-            request = JsonSerializer.Deserialize<ControlRequest>(line, ControlJson.Options);
+            request = JsonSerializer.Deserialize(line, ControlJsonContext.Default.ControlRequest);
         }
         catch (JsonException ex)
         {

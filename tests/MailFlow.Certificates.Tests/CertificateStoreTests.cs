@@ -226,6 +226,31 @@ public sealed class CertificateStoreTests : IClassFixture<LabCa>, IDisposable
     private void AssertStoreEmpty() =>
         Assert.True(!Directory.Exists(store.Directory) || !Directory.EnumerateFileSystemEntries(store.Directory).Any());
 
+    [Fact]
+    public void Properties_written_before_source_generated_JSON_read_and_are_written_in_the_same_form()
+    {
+        var created = store.NewSelfSigned(new SelfSignedCertificateSpec("CN=S") { Key = KeyAlgorithm.EcdsaP256 }, ExchangeServices.IMAP | ExchangeServices.POP | ExchangeServices.IIS | ExchangeServices.SMTP, "Microsoft Exchange");
+        var properties = Path.Combine(store.Directory, created.Thumbprint, "properties.json");
+        const string written = """
+            {
+              "Services": "IMAP, POP, IIS, SMTP",
+              "FriendlyName": "Microsoft Exchange"
+            }
+            """;
+        Assert.Equal(written, File.ReadAllText(properties));
+
+        File.WriteAllText(properties, """
+            {
+              "Services": "SMTP, Federation",
+              "FriendlyName": null
+            }
+            """);
+        var read = store.Get(created.Thumbprint);
+
+        Assert.Equal(ExchangeServices.SMTP | ExchangeServices.Federation, read.Services);
+        Assert.Null(read.FriendlyName);
+    }
+
     public void Dispose() => Directory.Delete(work, recursive: true);
 }
 

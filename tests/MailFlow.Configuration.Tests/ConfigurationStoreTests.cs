@@ -52,6 +52,21 @@ public sealed class ConfigurationStoreTests : IDisposable
     }
 
     [Fact]
+    public void A_config_json_written_before_source_generated_JSON_loads_and_saves_back_byte_for_byte()
+    {
+        File.WriteAllText(store.FilePath, OldConfigurationJson.InitDefaults);
+
+        var loaded = store.Load();
+
+        Assert.Equal(2, loaded.Revision);
+        Assert.Equal(5, loaded.ReceiveConnectors.Count);
+        Assert.Equal(AuthMechanisms.Tls | AuthMechanisms.Integrated | AuthMechanisms.BasicAuth | AuthMechanisms.BasicAuthRequireTLS | AuthMechanisms.ExchangeServer, loaded.ReceiveConnectors[0].AuthMechanism);
+        Assert.Equal(TimeSpan.FromMinutes(10), loaded.ReceiveConnectors[0].ConnectionTimeout);
+        Assert.Equal("carol@vm", Assert.Single(loaded.Mailboxes).PrimarySmtpAddress);
+        Assert.Equal(OldConfigurationJson.InitDefaults, Encoding.UTF8.GetString(ConfigurationJson.Serialize(loaded)) + "\n");
+    }
+
+    [Fact]
     public async Task Concurrent_writers_lose_no_update()
     {
         const int perWriter = 15;

@@ -28,6 +28,39 @@ public sealed class UserStoreTests : IDisposable
         Assert.StartsWith("pbkdf2-sha256$1000$", stored[0].PasswordHash, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public void A_users_json_written_before_source_generated_JSON_reads_and_is_rewritten_in_the_same_form()
+    {
+        data.EnsureCreated();
+        var file = Path.Combine(data.Root, "users.json");
+        File.WriteAllText(file, """
+            [
+              {
+                "Name": "alice@vm",
+                "PasswordHash": "pbkdf2-sha256$600000$x1UhSvscLaP7TZn09lNrog==$EPhcI7jYZv\u002BJjI/OBYb/jcGYMYojyDGG8H9rUsz1WJ4="
+              },
+              {
+                "Name": "bob@vm",
+                "PasswordHash": "pbkdf2-sha256$600000$Whho2fZAwPzrqrhIAvY3KA==$xjYVMsto4tLruFluihxfLlBBhfE0AOFJhukw98MI9Oc="
+              }
+            ]
+            """);
+        var users = new UserStore(data);
+
+        Assert.Equal(["alice@vm", "bob@vm"], users.List().Select(u => u.Name));
+        Assert.True(PasswordHasher.Verify("pw1", users.List()[0].PasswordHash));
+
+        users.Remove("bob@vm");
+        Assert.Equal("""
+            [
+              {
+                "Name": "alice@vm",
+                "PasswordHash": "pbkdf2-sha256$600000$x1UhSvscLaP7TZn09lNrog==$EPhcI7jYZv\u002BJjI/OBYb/jcGYMYojyDGG8H9rUsz1WJ4="
+              }
+            ]
+            """, File.ReadAllText(file));
+    }
+
     [Theory]
     [InlineData("")]
     [InlineData("pbkdf2-sha256$10$AAAA$AAAA")]

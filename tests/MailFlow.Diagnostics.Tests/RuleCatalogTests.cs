@@ -4,7 +4,7 @@ using MailFlow.Diagnostics.Rules;
 
 namespace MailFlow.Diagnostics.Tests;
 
-/// <summary>The catalogue finds every rule by itself, and the diagnoser settles their findings the same way for all of them.</summary>
+/// <summary>The catalogue lists every rule type of the assembly (found here by reflection, which tests may use), and the diagnoser settles their findings the same way for all of them.</summary>
 public sealed class RuleCatalogTests
 {
     [Fact]

@@ -59,6 +59,27 @@ public sealed class SpoolTests : IDisposable
     }
 
     [Fact]
+    public void A_spool_file_written_before_source_generated_JSON_reads_and_the_same_envelope_is_written_byte_for_byte()
+    {
+        var spool = new Spool(directory);
+        var old = Path.Combine(spool.Incoming, "old.msg");
+        File.WriteAllBytes(old, OldFormat.SpoolFile());
+
+        var message = Spool.Read(old);
+
+        Assert.Equal(OldFormat.Content, Encoding.ASCII.GetString(message.Content.Span));
+        var envelope = message.Envelope;
+        Assert.Equal(("20260101T000000Z-0001", 7L, new DateTimeOffset(2026, 1, 2, 3, 4, 5, TimeSpan.Zero)), (envelope.Id, envelope.InternalId, envelope.ReceivedUtc));
+        Assert.Equal((@"VM\Default VM", "sender@example.com", 42L, true, "HDRS"), (envelope.ConnectorId, envelope.MailFrom, envelope.DeclaredSize, envelope.SmtpUtf8, envelope.Ret));
+        Assert.Equal(new SpooledRecipient("user@contoso.com", "SUCCESS,FAILURE", "rfc822;user@contoso.com"), envelope.Recipients[0]);
+        Assert.Equal(new SpooledRecipient("other@contoso.com"), envelope.Recipients[1]);
+
+        using var transaction = new Spool(Path.Combine(directory, "again")).Begin(envelope);
+        transaction.Write(message.Content.Span);
+        Assert.Equal(OldFormat.SpoolFile(), File.ReadAllBytes(transaction.Commit()));
+    }
+
+    [Fact]
     public void Abandoned_staging_files_are_deleted_at_start()
     {
         var spool = new Spool(directory);

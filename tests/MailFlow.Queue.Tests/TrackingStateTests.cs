@@ -95,6 +95,53 @@ public sealed class TrackingStateTests : IDisposable
         Assert.Null(queue.Find("done"));
     }
 
+    [Fact]
+    public void Rows_written_before_source_generated_JSON_read_and_the_same_facts_and_event_are_written_byte_for_byte()
+    {
+        var spool = new Spool(directory);
+        File.WriteAllBytes(Path.Combine(spool.Incoming, "20260101T000000Z-0001.msg"), OldFormat.SpoolFile());
+        using var queue = new QueueDatabase(directory);
+        queue.Ingest(spool, TimeSpan.FromDays(2), m => new MessageHeaders("<m1@example.com>", "old \"format\" \u00E9", 23));
+        var id = Assert.Single(queue.All()).Id;
+        var delivered = new FinalEvent(new DateTimeOffset(2026, 1, 2, 3, 5, 0, TimeSpan.Zero), "DELIVER", "STOREDRIVER", "250 2.0.0 OK", "Intra-Organization SMTP Send Connector", "mx.contoso.com", null, "192.0.2.1", "192.0.2.2");
+        queue.RecordRecipients(id, [new RecipientRecord("user@contoso.com", RecipientState.Delivered, "250 2.0.0 OK", "contoso.com", delivered)]);
+
+        Assert.Equal(OldFormat.Facts, Column("SELECT facts FROM messages"));
+        Assert.Equal(OldFormat.FinalEvent, Column("SELECT final_event FROM recipients WHERE final_event IS NOT NULL"));
+
+        // The old text, not what this build wrote, is what the queue reads back.
+        Execute("UPDATE messages SET facts = $json", OldFormat.Facts);
+        Execute("UPDATE recipients SET final_event = $json WHERE final_event IS NOT NULL", OldFormat.FinalEvent);
+        var facts = Assert.Single(queue.UntrackedReceives()).Facts!;
+        Assert.Equal(("<m1@example.com>", "old \"format\" \u00E9", 23L, 22L), (facts.MessageId, facts.Subject, facts.ClientBytes, facts.TotalBytes));
+        Assert.Equal(["user@contoso.com", "other@contoso.com"], facts.Recipients);
+        Assert.Equal(delivered, Assert.Single(queue.UntrackedOutcomes()).Event);
+    }
+
+    private string? Column(string sql)
+    {
+        using var connection = Open();
+        using var command = connection.CreateCommand();
+        command.CommandText = sql;
+        return (string?)command.ExecuteScalar();
+    }
+
+    private void Execute(string sql, string json)
+    {
+        using var connection = Open();
+        using var command = connection.CreateCommand();
+        command.CommandText = sql;
+        command.Parameters.AddWithValue("$json", json);
+        command.ExecuteNonQuery();
+    }
+
+    private SqliteConnection Open()
+    {
+        var connection = new SqliteConnection($"Data Source={Path.Combine(directory, "queue.db")};Pooling=False");
+        connection.Open();
+        return connection;
+    }
+
     private static string Spooled(Spool spool, string name)
     {
         var id = Guid.CreateVersion7().ToString("N");

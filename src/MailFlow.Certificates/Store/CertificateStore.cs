@@ -2,7 +2,6 @@ using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using System.Text;
 using System.Text.Json;
-using System.Text.Json.Serialization;
 using MailFlow.Certificates.Issuance;
 using MailFlow.Core.Errors;
 using MailFlow.Core.Storage;
@@ -25,12 +24,6 @@ public sealed class CertificateStore
     private const string ChainFile = "chain.pem";
     private const string PrivateKeyFile = "private-key.pem";
     private const string PropertiesFile = "properties.json";
-
-    private static readonly JsonSerializerOptions JsonOptions = new()
-    {
-        WriteIndented = true,
-        Converters = { new JsonStringEnumConverter() },
-    };
 
     public CertificateStore(string directory)
     {
@@ -238,14 +231,14 @@ public sealed class CertificateStore
             chain.AddRange(collection);
         }
 
-        var properties = JsonSerializer.Deserialize<StoredProperties>(File.ReadAllBytes(Path.Combine(folder, PropertiesFile)), JsonOptions)
+        var properties = JsonSerializer.Deserialize(File.ReadAllBytes(Path.Combine(folder, PropertiesFile)), CertificateStoreJsonContext.Default.StoredProperties)
             ?? throw new MailFlowException($"{PropertiesFile} is empty", MailFlowErrorKind.InvalidData);
         return new ExchangeCertificate(certificate, chain, properties.Services, properties.FriendlyName);
     }
 
     private static void WriteProperties(string folder, StoredProperties properties, bool replace)
     {
-        var bytes = JsonSerializer.SerializeToUtf8Bytes(properties, JsonOptions);
+        var bytes = JsonSerializer.SerializeToUtf8Bytes(properties, CertificateStoreJsonContext.Default.StoredProperties);
         var path = Path.Combine(folder, PropertiesFile);
         if (replace)
         {
@@ -268,6 +261,4 @@ public sealed class CertificateStore
             // A leftover dot-folder is ignored by List() and holds nothing the store relies on.
         }
     }
-
-    private sealed record StoredProperties(ExchangeServices Services, string? FriendlyName);
 }

@@ -40,7 +40,7 @@ internal static class CertificateCommand
 
             if (context.Output.Json)
             {
-                context.Output.WriteJson(certificates);
+                context.Output.WriteJson(certificates, json => json.IReadOnlyListExchangeCertificateProperties);
             }
             else
             {
@@ -63,7 +63,7 @@ internal static class CertificateCommand
             var certificate = Commands(context).Get(context.Parse.GetValue(thumbprint)!);
             if (context.Output.Json)
             {
-                context.Output.WriteJson(certificate);
+                context.Output.WriteJson(certificate, json => json.ExchangeCertificateProperties);
             }
             else
             {
@@ -170,7 +170,14 @@ internal static class CertificateCommand
             var decisions = connector is null ? commands.ExplainAllSelections() : [commands.ExplainSelection(connector)];
             if (context.Output.Json)
             {
-                context.Output.WriteJson<object>(connector is null ? decisions : decisions[0]);
+                if (connector is null)
+                {
+                    context.Output.WriteJson(decisions, json => json.IReadOnlyListCertificateSelectionDecision);
+                }
+                else
+                {
+                    context.Output.WriteJson(decisions[0], json => json.CertificateSelectionDecision);
+                }
             }
             else
             {
@@ -237,7 +244,7 @@ internal static class CertificateCommand
         var created = Commands(context).Get(thumbprint);
         if (context.Output.Json)
         {
-            context.Output.WriteJson(created);
+            context.Output.WriteJson(created, json => json.ExchangeCertificateProperties);
         }
         else
         {

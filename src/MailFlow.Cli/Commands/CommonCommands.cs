@@ -1,4 +1,5 @@
 using System.CommandLine;
+using System.Diagnostics.CodeAnalysis;
 using System.Text;
 using MailFlow.Management.Parameters;
 
@@ -22,7 +23,7 @@ internal static class CommonCommands
     }
 
     /// <summary>One option per Exchange parameter: <c>--TlsCertificateName</c>, also spelled <c>--tls-certificate-name</c>.</summary>
-    public static List<Option<string>> ParameterOptions<T>(IEnumerable<string> parameters) =>
+    public static List<Option<string>> ParameterOptions<[DynamicallyAccessedMembers(DynamicallyAccessedMemberTypes.PublicProperties)] T>(IEnumerable<string> parameters) =>
         parameters.Select(p => new Option<string>("--" + p, "--" + Kebab(p)) { Description = ObjectParameters.Hint<T>(p) }).ToList();
 
     public static Dictionary<string, string?> Collect(ParseResult parse, IEnumerable<Option<string>> options) =>
@@ -46,7 +47,7 @@ internal static class CommonCommands
     {
         if (context.Output.Json)
         {
-            context.Output.WriteJson(Dictionary(view));
+            context.Output.WriteJson(Dictionary(view), json => json.DictionaryStringString);
         }
         else
         {

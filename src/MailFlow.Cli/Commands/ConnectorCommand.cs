@@ -40,7 +40,7 @@ internal static class ConnectorCommand
             var configuration = context.Administration.Configuration.Load();
             if (context.Output.Json)
             {
-                context.Output.WriteJson(configuration.ReceiveConnectors.Select(c => CommonCommands.Dictionary(commands.View(c))));
+                context.Output.WriteJson(configuration.ReceiveConnectors.Select(c => CommonCommands.Dictionary(commands.View(c))), json => json.IEnumerableDictionaryStringString);
                 return MailFlowCli.Success;
             }
 
@@ -115,7 +115,7 @@ internal static class ConnectorCommand
             var connectors = commands.Get();
             if (context.Output.Json)
             {
-                context.Output.WriteJson(connectors.Select(c => CommonCommands.Dictionary(commands.View(c))));
+                context.Output.WriteJson(connectors.Select(c => CommonCommands.Dictionary(commands.View(c))), json => json.IEnumerableDictionaryStringString);
                 return MailFlowCli.Success;
             }
 

@@ -69,7 +69,7 @@ internal static class DiagnoseCommand
 
             if (context.Output.Json)
             {
-                context.Output.WriteJson(diagnosis);
+                context.Output.WriteJson(diagnosis, json => json.Diagnosis);
             }
             else
             {

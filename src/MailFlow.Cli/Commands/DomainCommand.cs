@@ -17,7 +17,7 @@ internal static class DomainCommand
             var domains = new AcceptedDomainCommands(context.Administration).Get();
             if (context.Output.Json)
             {
-                context.Output.WriteJson(domains);
+                context.Output.WriteJson(domains, json => json.IReadOnlyListAcceptedDomain);
             }
             else
             {

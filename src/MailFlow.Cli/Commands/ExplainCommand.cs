@@ -19,7 +19,7 @@ internal static class ExplainCommand
             var understood = explanation.Codes.Count > 0 || explanation.Candidates.Count > 0 || explanation.Reason.Token is not null || explanation.Reason.TlsError is not null;
             if (context.Output.Json)
             {
-                context.Output.WriteJson(explanation);
+                context.Output.WriteJson(explanation, json => json.Explanation);
             }
             else
             {

@@ -14,7 +14,7 @@ internal static class LabCommand
         {
             if (context.Output.Json)
             {
-                context.Output.WriteJson(LabScenarios.All.Select(s => new { s.Name, s.Title, s.RootCause }));
+                context.Output.WriteJson(LabScenarios.All.Select(s => new LabScenarioSummary(s.Name, s.Title, s.RootCause)), json => json.IEnumerableLabScenarioSummary);
             }
             else
             {
@@ -62,7 +62,7 @@ internal static class LabCommand
             }).GetAwaiter().GetResult();
             if (output.Json)
             {
-                output.WriteJson(report);
+                output.WriteJson(report, json => json.LabReport);
             }
             else if (report.Passed)
             {

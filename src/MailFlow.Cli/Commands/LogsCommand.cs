@@ -41,7 +41,7 @@ internal static class LogsCommand
             var seconds = clock.Elapsed.TotalSeconds;
             if (context.Output.Json)
             {
-                context.Output.WriteJson(totals);
+                context.Output.WriteJson(totals, json => json.ProtocolLogTotals);
             }
             else
             {

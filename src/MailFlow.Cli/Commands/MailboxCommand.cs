@@ -18,7 +18,7 @@ internal static class MailboxCommand
             var mailboxes = new MailboxCommands(context.Administration).Get(context.Parse.GetValue(identity));
             if (context.Output.Json)
             {
-                context.Output.WriteJson(mailboxes);
+                context.Output.WriteJson(mailboxes, json => json.IReadOnlyListMailboxView);
             }
             else
             {

@@ -40,7 +40,7 @@ internal static class ProbeCommand
             var report = SmtpProbe.ProbeAsync(host, port, options).GetAwaiter().GetResult();
             if (context.Output.Json)
             {
-                context.Output.WriteJson(report);
+                context.Output.WriteJson(report, json => json.ProbeReport);
             }
             else
             {

@@ -19,7 +19,7 @@ internal static class QueueCommand
             var queues = new QueueCommands(context.Administration).GetQueue(context.Parse.GetValue(status));
             if (context.Output.Json)
             {
-                context.Output.WriteJson(queues);
+                context.Output.WriteJson(queues, json => json.IReadOnlyListQueueInfo);
             }
             else
             {
@@ -42,7 +42,7 @@ internal static class QueueCommand
             var found = new QueueCommands(context.Administration).GetMessage(new MessageFilter(context.Parse.GetValue(messageStatus), hop, context.Parse.GetValue(sender)));
             if (context.Output.Json)
             {
-                context.Output.WriteJson(found);
+                context.Output.WriteJson(found, json => json.IReadOnlyListMessageInfo);
             }
             else
             {

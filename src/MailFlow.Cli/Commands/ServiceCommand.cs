@@ -40,7 +40,7 @@ internal static class ServiceCommand
     {
         if (context.Output.Json)
         {
-            context.Output.WriteJson(status);
+            context.Output.WriteJson(status, json => json.ServiceStatus);
             return;
         }
 

@@ -62,7 +62,7 @@ internal static class TransportCommand
             var found = new TransportServiceCommands(context.Administration).SearchTrackingLog(filter).Take(context.Parse.GetValue(resultSize)).ToList();
             if (context.Output.Json)
             {
-                context.Output.WriteJson(found);
+                context.Output.WriteJson(found, json => json.ListMessageTrackingLogEntry);
             }
             else
             {

@@ -18,7 +18,7 @@ internal static class TrustCommand
             var roots = commands.List();
             if (context.Output.Json)
             {
-                context.Output.WriteJson(new { UseSystemRoots = commands.UsesSystemRoots, AdditionalRoots = roots });
+                context.Output.WriteJson(new TrustSettingsView(commands.UsesSystemRoots, roots), json => json.TrustSettingsView);
                 return MailFlowCli.Success;
             }
 

@@ -19,7 +19,7 @@ internal static class UserCommand
             var users = new UserStore(context.Administration.Data).List().Select(u => u.Name).ToList();
             if (context.Output.Json)
             {
-                context.Output.WriteJson(users);
+                context.Output.WriteJson(users, json => json.ListString);
             }
             else
             {

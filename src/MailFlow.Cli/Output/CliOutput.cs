@@ -1,6 +1,6 @@
 using System.Text.Encodings.Web;
 using System.Text.Json;
-using System.Text.Json.Serialization;
+using System.Text.Json.Serialization.Metadata;
 using Spectre.Console;
 
 namespace MailFlow.Cli.Output;
@@ -8,12 +8,14 @@ namespace MailFlow.Cli.Output;
 /// <summary>Where a command writes: JSON for scripts (--json), tables and Format-List text for people.</summary>
 internal sealed class CliOutput
 {
-    private static readonly JsonSerializerOptions JsonOptions = new()
+    /// <summary>
+    /// The generated context with relaxed escaping (<c>é</c>, <c>+</c> and <c>&lt;</c> as themselves, for people
+    /// and scripts alike), which is a run-time option: JsonSourceGenerationOptions has no encoder.
+    /// </summary>
+    private static readonly CliJsonContext JsonContext = new(new JsonSerializerOptions(CliJsonContext.Default.Options)
     {
-        WriteIndented = true,
         Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
-        Converters = { new JsonStringEnumConverter() },
-    };
+    });
 
     public CliOutput(TextWriter stdout, TextWriter stderr, bool json)
     {
@@ -40,7 +42,12 @@ internal sealed class CliOutput
 
     public IAnsiConsole Console { get; }
 
-    public void WriteJson<T>(T value) => Out.WriteLine(JsonSerializer.Serialize(value, JsonOptions));
+    /// <summary>Writes <paramref name="value"/> as indented JSON; <paramref name="type"/> picks its metadata, e.g. <c>json => json.ServiceStatus</c>.</summary>
+    public void WriteJson<T>(T value, Func<CliJsonContext, JsonTypeInfo<T>> type)
+    {
+        ArgumentNullException.ThrowIfNull(type);
+        Out.WriteLine(JsonSerializer.Serialize(value, type(JsonContext)));
+    }
 
     /// <summary>PowerShell Format-List: names padded to one column, " : ", value.</summary>
     public void WriteFormatList(IReadOnlyList<KeyValuePair<string, string>> properties) => Management.FormatList.Write(Out, properties);

@@ -1,6 +1,5 @@
 using System.Collections;
 using System.Text.Json;
-using System.Text.Json.Serialization;
 using System.Text.Json.Serialization.Metadata;
 using System.Text.RegularExpressions;
 using MailFlow.Configuration.Model;
@@ -13,26 +12,21 @@ namespace MailFlow.Configuration.Serialization;
 /// </summary>
 public static partial class ConfigurationJson
 {
-    public static JsonSerializerOptions Options { get; } = new()
-    {
-        WriteIndented = true,
-        IndentSize = 2,
-        UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow,
-        RespectNullableAnnotations = true,
-        Converters = { new JsonStringEnumConverter(allowIntegerValues: false) },
-    };
+    private static JsonSerializerOptions Options => ConfigurationJsonContext.Default.Options;
 
-    public static byte[] Serialize(MailFlowConfiguration configuration) => JsonSerializer.SerializeToUtf8Bytes(configuration, Options);
+    private static JsonTypeInfo<MailFlowConfiguration> Document => ConfigurationJsonContext.Default.MailFlowConfiguration;
+
+    public static byte[] Serialize(MailFlowConfiguration configuration) => JsonSerializer.SerializeToUtf8Bytes(configuration, Document);
 
     /// <summary>Deep copy (the management layer edits a copy and saves it).</summary>
     public static MailFlowConfiguration Clone(MailFlowConfiguration configuration) =>
-        JsonSerializer.Deserialize<MailFlowConfiguration>(Serialize(configuration), Options)!;
+        JsonSerializer.Deserialize(Serialize(configuration), Document)!;
 
     /// <summary>Parses a document; a malformed one throws <see cref="JsonException"/> (see <see cref="Describe"/>).</summary>
     public static MailFlowConfiguration Deserialize(ReadOnlySpan<byte> utf8)
     {
-        var configuration = JsonSerializer.Deserialize<MailFlowConfiguration>(utf8, Options) ?? throw new JsonException("the document is null");
-        RefuseNullEntries(configuration, Options.GetTypeInfo(typeof(MailFlowConfiguration)), "$");
+        var configuration = JsonSerializer.Deserialize(utf8, Document) ?? throw new JsonException("the document is null");
+        RefuseNullEntries(configuration, Document, "$");
         Recipients.LegacyRecipientMigration.Apply(configuration);
         return configuration;
     }
@@ -100,8 +94,7 @@ public static partial class ConfigurationJson
         if (conversion.Success)
         {
             var typeName = conversion.Groups["type"].Value;
-            var type = typeof(MailFlowConfiguration).Assembly.GetType(typeName)
-                ?? typeof(Certificates.Validation.TlsAuthLevel).Assembly.GetType(typeName);
+            var type = ModelTypes.Value.GetValueOrDefault(typeName);
             var underlying = type is null ? null : Nullable.GetUnderlyingType(type) ?? type;
             detail = underlying is { IsEnum: true }
                 ? $"the value is not a valid {underlying.Name}; valid values: {string.Join(", ", Enum.GetNames(underlying))}"
@@ -115,6 +108,38 @@ public static partial class ConfigurationJson
         var where = exception.Path is { Length: > 0 } path ? $"at {path}" : "at $";
         var line = exception.LineNumber is { } n ? $" (line {n + 1})" : string.Empty;
         return $"{where}{line}: {detail}";
+    }
+
+    /// <summary>
+    /// Every type config.json holds, by the full name System.Text.Json's messages use. Found through the
+    /// generated metadata rather than by looking the name up in an assembly, which trimming cannot follow.
+    /// </summary>
+    private static readonly Lazy<Dictionary<string, Type>> ModelTypes = new(() =>
+    {
+        var found = new Dictionary<string, Type>(StringComparer.Ordinal);
+        Collect(Document, found);
+        return found;
+    });
+
+    private static void Collect(JsonTypeInfo info, Dictionary<string, Type> found)
+    {
+        if (info.Type.FullName is not { } name || !found.TryAdd(name, info.Type))
+        {
+            return;
+        }
+
+        foreach (var property in info.Properties)
+        {
+            Collect(Options.GetTypeInfo(property.PropertyType), found);
+        }
+
+        foreach (var type in new[] { info.ElementType, info.KeyType })
+        {
+            if (type is not null)
+            {
+                Collect(Options.GetTypeInfo(type), found);
+            }
+        }
     }
 
     private static string ShortTypeName(string typeName)

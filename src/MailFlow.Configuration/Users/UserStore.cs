@@ -14,7 +14,6 @@ public sealed record SmtpUser(string Name, string PasswordHash);
 /// </summary>
 public sealed class UserStore
 {
-    private static readonly JsonSerializerOptions Indented = new() { WriteIndented = true };
     private readonly string path;
 
     public UserStore(DataDirectory data)
@@ -32,7 +31,7 @@ public sealed class UserStore
 
         try
         {
-            return JsonSerializer.Deserialize<List<SmtpUser>>(File.ReadAllBytes(path)) ?? [];
+            return JsonSerializer.Deserialize(File.ReadAllBytes(path), UserStoreJsonContext.Default.ListSmtpUser) ?? [];
         }
         catch (JsonException ex)
         {
@@ -65,5 +64,5 @@ public sealed class UserStore
     }
 
     private void Save(List<SmtpUser> users) =>
-        DurableFile.WriteAllBytes(path, JsonSerializer.SerializeToUtf8Bytes(users, Indented));
+        DurableFile.WriteAllBytes(path, JsonSerializer.SerializeToUtf8Bytes(users, UserStoreJsonContext.Default.ListSmtpUser));
 }

@@ -42,25 +42,25 @@ public static partial class CertificateHealthReader
     /// <summary>Tokens in order of preference on a line: symbolic names first, then codes, then sentences.</summary>
     private static readonly (Regex Pattern, CertificateHealth Meaning)[] Tokens =
     [
-        (Token(@"CERT_TRUST_IS_REVOKED|CRYPT_E_REVOKED|CERT_E_REVOKED"), CertificateHealth.Revoked),
-        (Token(@"CERT_TRUST_REVOCATION_STATUS_UNKNOWN|CERT_TRUST_IS_OFFLINE_REVOCATION|CRYPT_E_REVOCATION_OFFLINE|CRYPT_E_NO_REVOCATION_CHECK|CERT_E_REVOCATION_FAILURE"), CertificateHealth.RevocationUnknown),
-        (Token(@"CERT_TRUST_IS_UNTRUSTED_ROOT|CERT_E_UNTRUSTEDROOT"), CertificateHealth.UntrustedRoot),
-        (Token(@"CERT_TRUST_IS_PARTIAL_CHAIN|CERT_E_CHAINING"), CertificateHealth.PartialChain),
-        (Token(@"CERT_TRUST_IS_NOT_TIME_VALID|CERT_E_EXPIRED"), CertificateHealth.Expired),
-        (Token(@"CERT_E_CN_NO_MATCH"), CertificateHealth.NameMismatch),
-        (Token(@"CERT_TRUST_IS_NOT_SIGNATURE_VALID|TRUST_E_CERT_SIGNATURE"), CertificateHealth.Invalid),
-        (Token(@"(0x)?80092010|(0x)?800B010C"), CertificateHealth.Revoked),
-        (Token(@"(0x)?80092013|(0x)?80092012|(0x)?800B010E"), CertificateHealth.RevocationUnknown),
-        (Token(@"(0x)?800B0109"), CertificateHealth.UntrustedRoot),
-        (Token(@"(0x)?800B010A"), CertificateHealth.PartialChain),
-        (Token(@"(0x)?800B0101"), CertificateHealth.Expired),
-        (Token(@"(0x)?800B010F"), CertificateHealth.NameMismatch),
-        (Sentence(@"(Leaf )?certificate is REVOKED"), CertificateHealth.Revoked),
-        (Sentence(@"unable to check revocation because the revocation server was offline"), CertificateHealth.RevocationUnknown),
+        (RevokedName(), CertificateHealth.Revoked),
+        (RevocationUnknownName(), CertificateHealth.RevocationUnknown),
+        (UntrustedRootName(), CertificateHealth.UntrustedRoot),
+        (PartialChainName(), CertificateHealth.PartialChain),
+        (ExpiredName(), CertificateHealth.Expired),
+        (NameMismatchName(), CertificateHealth.NameMismatch),
+        (InvalidSignatureName(), CertificateHealth.Invalid),
+        (RevokedCode(), CertificateHealth.Revoked),
+        (RevocationUnknownCode(), CertificateHealth.RevocationUnknown),
+        (UntrustedRootCode(), CertificateHealth.UntrustedRoot),
+        (PartialChainCode(), CertificateHealth.PartialChain),
+        (ExpiredCode(), CertificateHealth.Expired),
+        (NameMismatchCode(), CertificateHealth.NameMismatch),
+        (RevokedSentence(), CertificateHealth.Revoked),
+        (RevocationOfflineSentence(), CertificateHealth.RevocationUnknown),
         // The Exchange Management Console's wording for Status RevocationCheckFailure.
-        (Sentence(@"status could not be determined because the revocation check failed"), CertificateHealth.RevocationUnknown),
-        (Sentence(@"Incomplete certificate chain"), CertificateHealth.PartialChain),
-        (Sentence(@"Leaf certificate revocation check passed"), CertificateHealth.Valid),
+        (RevocationCheckFailedSentence(), CertificateHealth.RevocationUnknown),
+        (IncompleteChainSentence(), CertificateHealth.PartialChain),
+        (RevocationPassedSentence(), CertificateHealth.Valid),
     ];
 
     public static IReadOnlyList<CertificateHealthFinding> Read(string file)
@@ -200,9 +200,60 @@ public static partial class CertificateHealthReader
         return value.Length == 0 ? null : value;
     }
 
-    private static Regex Token(string alternatives) => new($@"(?<![A-Za-z0-9_])({alternatives})(?![A-Za-z0-9_])", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant);
+    // The symbolic names and codes are whole tokens: no letter, digit or underscore on either side.
+    [GeneratedRegex(@"(?<![A-Za-z0-9_])(CERT_TRUST_IS_REVOKED|CRYPT_E_REVOKED|CERT_E_REVOKED)(?![A-Za-z0-9_])", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)]
+    private static partial Regex RevokedName();
 
-    private static Regex Sentence(string text) => new(text, RegexOptions.IgnoreCase | RegexOptions.CultureInvariant);
+    [GeneratedRegex(@"(?<![A-Za-z0-9_])(CERT_TRUST_REVOCATION_STATUS_UNKNOWN|CERT_TRUST_IS_OFFLINE_REVOCATION|CRYPT_E_REVOCATION_OFFLINE|CRYPT_E_NO_REVOCATION_CHECK|CERT_E_REVOCATION_FAILURE)(?![A-Za-z0-9_])", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)]
+    private static partial Regex RevocationUnknownName();
+
+    [GeneratedRegex(@"(?<![A-Za-z0-9_])(CERT_TRUST_IS_UNTRUSTED_ROOT|CERT_E_UNTRUSTEDROOT)(?![A-Za-z0-9_])", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)]
+    private static partial Regex UntrustedRootName();
+
+    [GeneratedRegex(@"(?<![A-Za-z0-9_])(CERT_TRUST_IS_PARTIAL_CHAIN|CERT_E_CHAINING)(?![A-Za-z0-9_])", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)]
+    private static partial Regex PartialChainName();
+
+    [GeneratedRegex(@"(?<![A-Za-z0-9_])(CERT_TRUST_IS_NOT_TIME_VALID|CERT_E_EXPIRED)(?![A-Za-z0-9_])", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)]
+    private static partial Regex ExpiredName();
+
+    [GeneratedRegex(@"(?<![A-Za-z0-9_])(CERT_E_CN_NO_MATCH)(?![A-Za-z0-9_])", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)]
+    private static partial Regex NameMismatchName();
+
+    [GeneratedRegex(@"(?<![A-Za-z0-9_])(CERT_TRUST_IS_NOT_SIGNATURE_VALID|TRUST_E_CERT_SIGNATURE)(?![A-Za-z0-9_])", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)]
+    private static partial Regex InvalidSignatureName();
+
+    [GeneratedRegex(@"(?<![A-Za-z0-9_])((0x)?80092010|(0x)?800B010C)(?![A-Za-z0-9_])", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)]
+    private static partial Regex RevokedCode();
+
+    [GeneratedRegex(@"(?<![A-Za-z0-9_])((0x)?80092013|(0x)?80092012|(0x)?800B010E)(?![A-Za-z0-9_])", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)]
+    private static partial Regex RevocationUnknownCode();
+
+    [GeneratedRegex(@"(?<![A-Za-z0-9_])((0x)?800B0109)(?![A-Za-z0-9_])", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)]
+    private static partial Regex UntrustedRootCode();
+
+    [GeneratedRegex(@"(?<![A-Za-z0-9_])((0x)?800B010A)(?![A-Za-z0-9_])", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)]
+    private static partial Regex PartialChainCode();
+
+    [GeneratedRegex(@"(?<![A-Za-z0-9_])((0x)?800B0101)(?![A-Za-z0-9_])", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)]
+    private static partial Regex ExpiredCode();
+
+    [GeneratedRegex(@"(?<![A-Za-z0-9_])((0x)?800B010F)(?![A-Za-z0-9_])", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)]
+    private static partial Regex NameMismatchCode();
+
+    [GeneratedRegex(@"(Leaf )?certificate is REVOKED", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)]
+    private static partial Regex RevokedSentence();
+
+    [GeneratedRegex(@"unable to check revocation because the revocation server was offline", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)]
+    private static partial Regex RevocationOfflineSentence();
+
+    [GeneratedRegex(@"status could not be determined because the revocation check failed", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)]
+    private static partial Regex RevocationCheckFailedSentence();
+
+    [GeneratedRegex(@"Incomplete certificate chain", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)]
+    private static partial Regex IncompleteChainSentence();
+
+    [GeneratedRegex(@"Leaf certificate revocation check passed", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)]
+    private static partial Regex RevocationPassedSentence();
 
     [GeneratedRegex(@"^Status\s*:\s*(\w+)\s*$", RegexOptions.IgnoreCase)]
     private static partial Regex ExchangeStatus();

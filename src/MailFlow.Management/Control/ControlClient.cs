@@ -49,7 +49,7 @@ public sealed class ControlClient : IDisposable
     {
         ArgumentNullException.ThrowIfNull(request);
         using var stream = new NetworkStream(socket, ownsSocket: false) { ReadTimeout = (int)ReplyTimeout.TotalMilliseconds };
-        var line = JsonSerializer.Serialize(request, ControlJson.Options) + "\n";
+        var line = JsonSerializer.Serialize(request, ControlJsonContext.Default.ControlRequest) + "\n";
         stream.Write(Encoding.UTF8.GetBytes(line));
         using var reader = new StreamReader(stream, Encoding.UTF8, leaveOpen: true);
         string? reply;
@@ -62,7 +62,7 @@ public sealed class ControlClient : IDisposable
             throw new MailFlowException($"the service did not answer {request.Operation} on {socket.RemoteEndPoint}: {ex.Message}", ex, MailFlowErrorKind.OperationFailed);
         }
 
-        var response = reply is null ? null : JsonSerializer.Deserialize<ControlResponse>(reply, ControlJson.Options);
+        var response = reply is null ? null : JsonSerializer.Deserialize(reply, ControlJsonContext.Default.ControlResponse);
         if (response is null)
         {
             throw new MailFlowException($"the service closed the control channel without answering {request.Operation}", MailFlowErrorKind.OperationFailed);

@@ -1,5 +1,3 @@
-using System.Text.Json;
-using System.Text.Json.Serialization;
 using MailFlow.Queue;
 using MailFlow.Transport.Administration;
 
@@ -74,12 +72,3 @@ public sealed record ServiceStatus
 
 /// <summary>One bound endpoint and what each connector on it presents for STARTTLS.</summary>
 public sealed record ListenerStatus(string Endpoint, string Connector, string? CertificateThumbprint, string? CertificateSubject);
-
-public static class ControlJson
-{
-    public static JsonSerializerOptions Options { get; } = new(JsonSerializerDefaults.Web)
-    {
-        Converters = { new JsonStringEnumConverter() },
-        DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
-    };
-}

@@ -1,4 +1,5 @@
 using System.Collections;
+using System.Diagnostics.CodeAnalysis;
 using System.Globalization;
 using System.Reflection;
 using MailFlow.Configuration.Model;
@@ -13,16 +14,16 @@ namespace MailFlow.Management.Parameters;
 public static class ObjectParameters
 {
     /// <summary>The property names Set-&lt;T&gt; accepts (all writable ones except <paramref name="excluded"/>).</summary>
-    public static IReadOnlyList<string> Settable<T>(params string[] excluded) =>
+    public static IReadOnlyList<string> Settable<[DynamicallyAccessedMembers(DynamicallyAccessedMemberTypes.PublicProperties)] T>(params string[] excluded) =>
         typeof(T).GetProperties(BindingFlags.Public | BindingFlags.Instance)
             .Where(p => p.CanWrite && !excluded.Contains(p.Name, StringComparer.OrdinalIgnoreCase))
             .Select(p => p.Name)
             .ToList();
 
     /// <summary>What values a parameter takes, for help text: "$true or $false", "a size, e.g. 36MB", "$null clears".</summary>
-    public static string Hint<T>(string parameter)
+    public static string Hint<[DynamicallyAccessedMembers(DynamicallyAccessedMemberTypes.PublicProperties)] T>(string parameter)
     {
-        var property = typeof(T).GetProperty(parameter, BindingFlags.Public | BindingFlags.Instance | BindingFlags.IgnoreCase)
+        var property = Property<T>(parameter)
             ?? throw new ArgumentException($"{typeof(T).Name} has no property {parameter}", nameof(parameter));
         var type = Nullable.GetUnderlyingType(property.PropertyType) ?? property.PropertyType;
         var hint = type == typeof(bool) ? "$true or $false"
@@ -38,7 +39,7 @@ public static class ObjectParameters
     }
 
     /// <summary>Applies every named parameter; a name outside <paramref name="settable"/> is a usage error naming the cmdlet.</summary>
-    public static void ApplyAll<T>(T target, IReadOnlyDictionary<string, string?> parameters, IReadOnlyList<string> settable, string cmdlet)
+    public static void ApplyAll<[DynamicallyAccessedMembers(DynamicallyAccessedMemberTypes.PublicProperties)] T>(T target, IReadOnlyDictionary<string, string?> parameters, IReadOnlyList<string> settable, string cmdlet)
     {
         ArgumentNullException.ThrowIfNull(parameters);
         ArgumentNullException.ThrowIfNull(settable);
@@ -54,17 +55,17 @@ public static class ObjectParameters
     }
 
     /// <summary>Parses <paramref name="text"/> as Exchange would for that property and assigns it.</summary>
-    public static void Apply<T>(T target, string parameter, string? text)
+    public static void Apply<[DynamicallyAccessedMembers(DynamicallyAccessedMemberTypes.PublicProperties)] T>(T target, string parameter, string? text)
     {
         ArgumentNullException.ThrowIfNull(target);
         ArgumentNullException.ThrowIfNull(parameter);
-        var property = typeof(T).GetProperty(parameter.TrimStart('-'), BindingFlags.Public | BindingFlags.Instance | BindingFlags.IgnoreCase)
+        var property = Property<T>(parameter.TrimStart('-'))
             ?? throw new MailFlowException($"-{parameter} is not a parameter of Set-{typeof(T).Name}", MailFlowErrorKind.InvalidArgument);
         property.SetValue(target, Parse(property, text));
     }
 
     /// <summary>Ordered name/value pairs, PowerShell style: lists as <c>{a, b}</c>, sizes as <c>36 MB (37,748,736 bytes)</c>.</summary>
-    public static IReadOnlyList<KeyValuePair<string, string>> View<T>(T target, params KeyValuePair<string, string>[] computed)
+    public static IReadOnlyList<KeyValuePair<string, string>> View<[DynamicallyAccessedMembers(DynamicallyAccessedMemberTypes.PublicProperties)] T>(T target, params KeyValuePair<string, string>[] computed)
     {
         ArgumentNullException.ThrowIfNull(target);
         var pairs = typeof(T).GetProperties(BindingFlags.Public | BindingFlags.Instance)
@@ -75,6 +76,13 @@ public static class ObjectParameters
             .ToList();
         return pairs;
     }
+
+    /// <summary>
+    /// GetProperty with IgnoreCase, over the public properties only: the trim analyzer cannot tell that
+    /// GetProperty(name, Public | Instance | IgnoreCase) needs no more than T's annotation keeps.
+    /// </summary>
+    private static PropertyInfo? Property<[DynamicallyAccessedMembers(DynamicallyAccessedMemberTypes.PublicProperties)] T>(string name) =>
+        typeof(T).GetProperties(BindingFlags.Public | BindingFlags.Instance).SingleOrDefault(p => string.Equals(p.Name, name, StringComparison.OrdinalIgnoreCase));
 
     private static object? Parse(PropertyInfo property, string? text)
     {
@@ -126,15 +134,7 @@ public static class ObjectParameters
 
         if (target.IsEnum)
         {
-            var method = typeof(ParameterValue).GetMethod(nameof(ParameterValue.ParseEnum))!.MakeGenericMethod(target);
-            try
-            {
-                return method.Invoke(null, [name, value]);
-            }
-            catch (TargetInvocationException ex) when (ex.InnerException is MailFlowException inner)
-            {
-                throw inner;
-            }
+            return ParameterValue.ParseEnum(target, name, value);
         }
 
         if (target == typeof(List<string>) && property.DeclaringType == typeof(ReceiveConnector) && name == nameof(ReceiveConnector.TlsDomainCapabilities))

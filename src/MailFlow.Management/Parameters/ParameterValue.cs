@@ -73,16 +73,17 @@ public static partial class ParameterValue
             ? value
             : throw Invalid(parameter, text, "a duration such as 00:10:00 or 2.00:00:00");
 
-    public static TEnum ParseEnum<TEnum>(string parameter, string text)
-        where TEnum : struct, Enum
+    /// <summary>Takes the enum's type, not a type parameter: the caller has a property's type, and closing a generic method over it at run time is not possible under Native AOT.</summary>
+    public static object ParseEnum(Type enumType, string parameter, string text)
     {
+        ArgumentNullException.ThrowIfNull(enumType);
         var normalized = string.Join(", ", Split(text));
-        if (normalized.Length > 0 && !normalized.Split(", ").Any(p => int.TryParse(p, out _)) && Enum.TryParse<TEnum>(normalized, ignoreCase: true, out var value))
+        if (normalized.Length > 0 && !normalized.Split(", ").Any(p => int.TryParse(p, out _)) && Enum.TryParse(enumType, normalized, ignoreCase: true, out var value))
         {
             return value;
         }
 
-        throw Invalid(parameter, text, $"one{(typeof(TEnum).IsDefined(typeof(FlagsAttribute), false) ? " or more" : string.Empty)} of {string.Join(", ", Enum.GetNames<TEnum>())}");
+        throw Invalid(parameter, text, $"one{(enumType.IsDefined(typeof(FlagsAttribute), false) ? " or more" : string.Empty)} of {string.Join(", ", Enum.GetNames(enumType))}");
     }
 
     /// <summary>A multi-valued parameter: <c>"a,b"</c>, <c>"a, b"</c> or <c>@("a","b")</c>.</summary>
