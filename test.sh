@@ -7,7 +7,8 @@ cd "$(dirname "${BASH_SOURCE[0]}")"
 
 # Debian packages the tests drive as real third-party tools (interop, not mocks).
 # chromium: headless, it renders diagnose's HTML report so the timeline's SVG is checked as a browser lays it out.
-packages=(openssl ca-certificates swaks libnet-ssleay-perl libio-socket-ssl-perl libauthen-sasl-perl python3 python3-aiosmtpd postfix chromium)
+# clang: links the native (Native AOT) mailflow that ./mailflow publishes, which the README check runs.
+packages=(openssl ca-certificates swaks libnet-ssleay-perl libio-socket-ssl-perl libauthen-sasl-perl python3 python3-aiosmtpd postfix chromium clang)
 missing=()
 for package in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Start-to-exit time of the commands admins put in loops, MailFlow next to Postfix's own tools:
 # mailflow --help, service status, queue list, track, cert list and probe, each as ./mailflow runs it
-# (published ReadyToRun, native launcher) and as `dotnet mailflow.dll` (the build the tests use, JIT);
+# (published with Native AOT) and as `dotnet mailflow.dll` (the build the tests use, JIT);
 # posttls-finger against the same STARTTLS port and `postqueue -p` on a private Postfix instance.
 # hyperfine times each (-N: no shell in between), after warm-up runs so every file is in the page cache.
 # Usage: bench/startup.sh [--smoke]
@@ -45,7 +45,7 @@ time_ms() { # command -> "median min max user" in ms; a command's exit status is
 }
 
 echo "start to exit, median of $runs runs after $warmup warm-up (ms; [min–max]; user CPU)"
-echo "| command | ./mailflow (ReadyToRun) | dotnet mailflow.dll (JIT) | Postfix's tool |"
+echo "| command | ./mailflow (Native AOT) | dotnet mailflow.dll (JIT) | Postfix's tool |"
 echo "|---|---:|---:|---:|"
 for entry in "${commands[@]}"; do
   name=${entry%%|*} template=${entry#*|}

@@ -32,7 +32,7 @@ public sealed class LauncherScriptTests : IDisposable
     {
         var first = Launch("--help");
         Assert.Contains("building", first.Error, StringComparison.Ordinal);
-        Assert.Contains("about two minutes", first.Error, StringComparison.Ordinal);
+        Assert.Contains("about three minutes", first.Error, StringComparison.Ordinal);
         Assert.Contains("--help", first.Out, StringComparison.Ordinal);
 
         var second = Launch("--help");
