@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using MailFlow.Core.Storage;
 using MailFlow.Testing;
 
 namespace MailFlow.PowerShell.Tests;
@@ -39,32 +40,7 @@ public sealed class DefaultTableTests(ServerWithQueuedMessage served) : IClassFi
 }
 
 /// <summary>SERVER1 served by the real executable, with one message deferred in a Retry queue and its tracking events.</summary>
-public sealed class ServerWithQueuedMessage : IAsyncLifetime
+public sealed class ServerWithQueuedMessage : ServedFixture
 {
-    private readonly string root = Path.Combine(Path.GetTempPath(), "mailflow-tests", Guid.NewGuid().ToString("N"));
-    private Process? server;
-
-    public string DataRoot { get; private set; } = string.Empty;
-
-    public async Task InitializeAsync()
-    {
-        var (data, _) = ChildServer.Prepare(root);
-        DataRoot = data.Root;
-        await DeferredMessage.SpoolAsync(data);
-        server = await ChildServer.StartAsync(data);
-    }
-
-    public async Task DisposeAsync()
-    {
-        if (server is not null)
-        {
-            await ChildServer.TerminateAsync(server);
-            server.Dispose();
-        }
-
-        if (Directory.Exists(root))
-        {
-            Directory.Delete(root, recursive: true);
-        }
-    }
+    protected override Task BeforeStartAsync(DataDirectory data) => DeferredMessage.SpoolAsync(data);
 }

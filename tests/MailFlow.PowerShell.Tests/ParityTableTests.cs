@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using MailFlow.Configuration.Model;
+using MailFlow.Core.Storage;
 using MailFlow.Management;
 using MailFlow.Testing;
 
@@ -76,43 +77,26 @@ public sealed class ParityTableTests(ServedServer served) : IClassFixture<Served
 }
 
 /// <summary>SERVER1 served by the real executable for the whole table, after it received and delivered one message to user@domain.com.</summary>
-public sealed class ServedServer : IAsyncLifetime
+public sealed class ServedServer : ServedFixture
 {
-    private readonly string root = Path.Combine(Path.GetTempPath(), "mailflow-tests", Guid.NewGuid().ToString("N"));
-    private Process? server;
-
-    public string DataRoot { get; private set; } = string.Empty;
-
-    public async Task InitializeAsync()
+    // The connector the Hybrid Configuration Wizard creates, which the articles' Set-SendConnector lines name.
+    protected override Task BeforeStartAsync(DataDirectory data)
     {
-        var (data, port) = ChildServer.Prepare(root);
-        DataRoot = data.Root;
-        // The connector the Hybrid Configuration Wizard creates, which the articles' Set-SendConnector lines name.
         ServerAdministration.Open(data).Configuration.Update(c => c.SendConnectors.Add(new SendConnector { Name = "Outbound to Office 365", AddressSpaces = ["contoso.mail.onmicrosoft.com"] }));
-        server = await ChildServer.StartAsync(data);
+        return Task.CompletedTask;
+    }
+
+    protected override async Task AfterStartAsync(DataDirectory data, int port, Process served)
+    {
         var acknowledged = new ConcurrentDictionary<string, string>();
         await InboundLoad.SendOneAsync(port, "<parity@domain.com>", "user@domain.com", acknowledged, CancellationToken.None);
-        Assert.True(acknowledged.ContainsKey("<parity@domain.com>"), ChildServer.OutputOf(server));
+        Assert.True(acknowledged.ContainsKey("<parity@domain.com>"), ChildServer.OutputOf(served));
         var tracking = Path.Combine(data.Root, ServerAdministration.Open(data).Configuration.Load().Transport.MessageTrackingLogPath);
         var deadline = DateTime.UtcNow.AddSeconds(30);
         while (!InboundLoad.TrackingCounts(tracking).Keys.Any(k => k.EventId == "DELIVER"))
         {
-            Assert.True(DateTime.UtcNow < deadline, "no DELIVER event within 30 s: " + ChildServer.OutputOf(server));
+            Assert.True(DateTime.UtcNow < deadline, "no DELIVER event within 30 s: " + ChildServer.OutputOf(served));
             await Task.Delay(100);
-        }
-    }
-
-    public async Task DisposeAsync()
-    {
-        if (server is not null)
-        {
-            await ChildServer.TerminateAsync(server);
-            server.Dispose();
-        }
-
-        if (Directory.Exists(root))
-        {
-            Directory.Delete(root, recursive: true);
         }
     }
 }
