@@ -45,8 +45,17 @@ public abstract class LoopbackDevice : IAsyncDisposable
     protected abstract Task ServeAsync(Socket client);
 
     /// <summary>Bytes copied both ways untouched; either side closing ends both directions, as a layer-4 device's session does.</summary>
-    protected async Task RelayAsync(Socket client, IPEndPoint backend)
+    protected Task RelayAsync(Socket client, IPEndPoint backend) =>
+        ThroughAsync(client, backend, (server, toServer, toClient) => Task.WhenAny(Copy(toClient, toServer, server), Copy(toServer, toClient, client)));
+
+    /// <summary>
+    /// One session through the device: connects to <paramref name="backend"/> and runs <paramref name="session"/>
+    /// on the two streams (to the server, to the client); a backend that is down or a peer that resets ends it,
+    /// and the client sees the connection close.
+    /// </summary>
+    protected async Task ThroughAsync(Socket client, IPEndPoint backend, Func<Socket, NetworkStream, NetworkStream, Task> session)
     {
+        ArgumentNullException.ThrowIfNull(session);
         using (client)
         using (var server = new Socket(backend.AddressFamily, SocketType.Stream, ProtocolType.Tcp))
         {
@@ -55,11 +64,11 @@ public abstract class LoopbackDevice : IAsyncDisposable
                 await server.ConnectAsync(backend, Stopping);
                 await using var toServer = new NetworkStream(server, ownsSocket: false);
                 await using var toClient = new NetworkStream(client, ownsSocket: false);
-                await Task.WhenAny(Copy(toClient, toServer, server), Copy(toServer, toClient, client));
+                await session(server, toServer, toClient);
             }
             catch (Exception e) when (e is SocketException or IOException or OperationCanceledException)
             {
-                // A backend that is down or a peer that reset: the client sees the connection close.
+                // Either side gone: the other sees the connection close.
             }
         }
     }

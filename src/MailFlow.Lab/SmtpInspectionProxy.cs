@@ -44,66 +44,52 @@ public sealed class SmtpInspectionProxy(IPAddress address, IPEndPoint backend) :
     };
 
     /// <summary>Line by line: the device reads SMTP, and rewrites replies, answers STARTTLS or cuts the handshake as it behaves.</summary>
-    private async Task InspectAsync(Socket client, SmtpDeviceBehaviour behaviour)
+    private Task InspectAsync(Socket client, SmtpDeviceBehaviour behaviour) => ThroughAsync(client, backend, async (server, toServer, toClient) =>
     {
-        using (client)
-        using (var server = new Socket(backend.AddressFamily, SocketType.Stream, ProtocolType.Tcp))
+        using var fromServer = new StreamReader(toServer, Encoding.ASCII);
+        using var fromClient = new StreamReader(toClient, Encoding.ASCII);
+        var banner = true;
+        var inspect = behaviour == SmtpDeviceBehaviour.Inspect;
+        var startTls = new TaskCompletionSource();
+        var serverLines = Task.Run(async () =>
         {
-            try
+            while (await fromServer.ReadLineAsync(Stopping) is { } line)
             {
-                await server.ConnectAsync(backend, Stopping);
-                await using var toServer = new NetworkStream(server, ownsSocket: false);
-                await using var toClient = new NetworkStream(client, ownsSocket: false);
-                using var fromServer = new StreamReader(toServer, Encoding.ASCII);
-                using var fromClient = new StreamReader(toClient, Encoding.ASCII);
-                var banner = true;
-                var inspect = behaviour == SmtpDeviceBehaviour.Inspect;
-                var startTls = new TaskCompletionSource();
-                var serverLines = Task.Run(async () =>
+                var rewritten = !inspect ? line : banner && line.StartsWith("220", StringComparison.Ordinal) ? MaskBanner(line) : MaskKeyword(line);
+                banner = false;
+                await WriteAsync(toClient, rewritten);
+                if (startTls.Task.IsCompleted && line.StartsWith("220", StringComparison.Ordinal))
                 {
-                    while (await fromServer.ReadLineAsync(Stopping) is { } line)
-                    {
-                        var rewritten = !inspect ? line : banner && line.StartsWith("220", StringComparison.Ordinal) ? MaskBanner(line) : MaskKeyword(line);
-                        banner = false;
-                        await WriteAsync(toClient, rewritten);
-                        if (startTls.Task.IsCompleted && line.StartsWith("220", StringComparison.Ordinal))
-                        {
-                            return; // the server is now in its TLS handshake: the client's next bytes are a ClientHello
-                        }
-                    }
-                });
-                while (await fromClient.ReadLineAsync(Stopping) is { } command)
+                    return; // the server is now in its TLS handshake: the client's next bytes are a ClientHello
+                }
+            }
+        });
+        while (await fromClient.ReadLineAsync(Stopping) is { } command)
+        {
+            if (command.Trim().Equals("STARTTLS", StringComparison.OrdinalIgnoreCase))
+            {
+                if (inspect)
                 {
-                    if (command.Trim().Equals("STARTTLS", StringComparison.OrdinalIgnoreCase))
-                    {
-                        if (inspect)
-                        {
-                            await WriteAsync(toClient, "500 5.5.1 Command unrecognized");
-                            continue;
-                        }
-
-                        startTls.TrySetResult();
-                        await WriteAsync(toServer, command);
-                        await serverLines;
-                        // The ClientHello arrives; answer it with a reset, as Schannel does to a protocol it has disabled.
-                        var hello = new byte[1];
-                        _ = await toClient.ReadAsync(hello, Stopping);
-                        client.LingerState = new LingerOption(true, 0);
-                        return;
-                    }
-
-                    await WriteAsync(toServer, command);
+                    await WriteAsync(toClient, "500 5.5.1 Command unrecognized");
+                    continue;
                 }
 
-                server.Shutdown(SocketShutdown.Send);
+                startTls.TrySetResult();
+                await WriteAsync(toServer, command);
                 await serverLines;
+                // The ClientHello arrives; answer it with a reset, as Schannel does to a protocol it has disabled.
+                var hello = new byte[1];
+                _ = await toClient.ReadAsync(hello, Stopping);
+                client.LingerState = new LingerOption(true, 0);
+                return;
             }
-            catch (Exception e) when (e is SocketException or IOException or OperationCanceledException)
-            {
-                // Either side gone: the other sees the connection close.
-            }
+
+            await WriteAsync(toServer, command);
         }
-    }
+
+        server.Shutdown(SocketShutdown.Send);
+        await serverLines;
+    });
 
     private static Task WriteAsync(Stream to, string line) => to.WriteAsync(Encoding.ASCII.GetBytes(line + "\r\n")).AsTask();
 }
