@@ -1,6 +1,7 @@
 using System.CommandLine;
 using MailFlow.Cli.Output;
 using MailFlow.Core.Errors;
+using MailFlow.Core.Security;
 using MailFlow.Core.Storage;
 using MailFlow.Management;
 
@@ -19,6 +20,7 @@ internal sealed class CommandContext
         administration = new Lazy<ServerAdministration>(() =>
         {
             RefuseFile();
+            BecomeDataOwner();
             if (!File.Exists(Data.ConfigurationFile))
             {
                 throw new MailFlowException($"no data directory at {Data.Root} (no {Path.GetFileName(Data.ConfigurationFile)}): create one with 'mailflow init', or point --data or ${DataDirectory.EnvironmentVariable} at an existing one", MailFlowErrorKind.NotFound);
@@ -50,6 +52,20 @@ internal sealed class CommandContext
         return opened;
     }
 
+    /// <summary>
+    /// Run as root against a data directory that belongs to a service account (the package's
+    /// /var/lib/mailflow belongs to mailflow), a command becomes that account before it touches a file:
+    /// what it writes stays readable by the service, and the admin's root does nothing there that the
+    /// service could not. serve is the exception: it binds its ports as root first.
+    /// </summary>
+    public void BecomeDataOwner()
+    {
+        if (ProcessIdentity.IsRoot && ProcessIdentity.OwnerOf(Data.Root) is { UserId: not 0 } owner)
+        {
+            ProcessIdentity.DropTo(ProcessIdentity.ForUserId(owner.UserId, owner.GroupId));
+        }
+    }
+
     /// <summary>A file where the data directory should be: said so, rather than .NET's "The file … already exists" from creating folders in it.</summary>
     public void RefuseFile()
     {
@@ -64,7 +80,7 @@ internal static class GlobalOptions
 {
     public static readonly Option<string?> Data = new("--data")
     {
-        Description = "Data directory (default: $MAILFLOW_DATA, else /var/lib/mailflow as root, else ~/.local/share/mailflow)",
+        Description = "Data directory (default: $MAILFLOW_DATA, else /var/lib/mailflow as root or its owner, else ~/.local/share/mailflow)",
         Recursive = true,
     };
 

@@ -26,7 +26,7 @@ public static class MailFlowCli
             // An unknown word also makes its parent "miss" a subcommand or argument: name the word, not the consequence.
             // Only the first: after an unknown command every later token (its options and values) is unmatched too.
             var messages = parse.UnmatchedTokens.Count > 0
-                ? [$"unknown command or argument '{parse.UnmatchedTokens[0]}'"]
+                ? [Unmatched(parse.UnmatchedTokens[0])]
                 : parse.Errors.Select(error => error.Message);
             foreach (var message in messages)
             {
@@ -46,6 +46,11 @@ public static class MailFlowCli
 
         return parse.Invoke(new InvocationConfiguration { Output = stdout, Error = stderr });
     }
+
+    /// <summary>An admin used to other tools' --password is told where a password goes instead, not only that the option is unknown.</summary>
+    private static string Unmatched(string token) => token.StartsWith("--password", StringComparison.Ordinal) && !token.StartsWith("--password-file", StringComparison.Ordinal)
+        ? $"{token}: passwords are not taken as arguments, since every local user can read a command line (ps); give it with --password-file or ${CertificateCommand.PasswordEnvironmentVariable} / ${UserCommand.PasswordEnvironmentVariable}"
+        : $"unknown command or argument '{token}'";
 
     /// <summary>
     /// The first argument or option given as "" (or blanks): no file, identity or name is empty, and

@@ -1,5 +1,7 @@
 using MailFlow.Certificates.Store;
+using MailFlow.Configuration.Listening;
 using MailFlow.Configuration.Model;
+using MailFlow.Core.Diagnostics;
 using MailFlow.Logs;
 using MailFlow.Management;
 using MailFlow.Management.Control;
@@ -21,15 +23,17 @@ public sealed class TransportService : IAsyncDisposable
 {
     private readonly ServerAdministration administration;
     private readonly TimeSpan drain;
-    private readonly int? lowestBindablePort;
+    private readonly int lowestBindablePort;
+    private readonly ListenerSet listeners;
     private readonly SemaphoreSlim lifecycle = new(1, 1);
     private Running? current;
 
-    private TransportService(ServerAdministration administration, TimeSpan drain, int? lowestBindablePort)
+    private TransportService(ServerAdministration administration, TimeSpan drain, int lowestBindablePort, ListenerSet listeners)
     {
         this.administration = administration;
         this.drain = drain;
         this.lowestBindablePort = lowestBindablePort;
+        this.listeners = listeners;
         StartedUtc = administration.Now;
     }
 
@@ -40,17 +44,22 @@ public sealed class TransportService : IAsyncDisposable
     public int Restarts { get; private set; }
 
     /// <summary>Warnings and notes to show the admin (certificate store problems, abandoned staging files, delivery errors).</summary>
-    public event Action<string>? Note;
+    public event Action<Severity, string>? Note;
 
     /// <summary>The receive side as it runs now (listeners, connectors and their certificate decisions).</summary>
     public ReceiveService Receive => (current ?? throw new InvalidOperationException("not started")).Receive;
 
     public string SendProtocolLogDirectory => (current ?? throw new InvalidOperationException("not started")).SendLogDirectory;
 
-    public static TransportService Start(ServerAdministration administration, TimeSpan drain, int? lowestBindablePort = null, Action<string>? note = null)
+    /// <summary>
+    /// Starts the transport. The lowest bindable port is fixed here, for every later restart: a process
+    /// that gave root up after binding must plan port 25 again (and find its socket in
+    /// <paramref name="listeners"/>, which the service now owns), not move it to 10025.
+    /// </summary>
+    public static TransportService Start(ServerAdministration administration, TimeSpan drain, int? lowestBindablePort = null, Action<Severity, string>? note = null, ListenerSet? listeners = null)
     {
         ArgumentNullException.ThrowIfNull(administration);
-        var service = new TransportService(administration, drain, lowestBindablePort);
+        var service = new TransportService(administration, drain, lowestBindablePort ?? PrivilegedPorts.LowestBindablePort(), listeners ?? new ListenerSet());
         if (note is not null)
         {
             service.Note += note;
@@ -82,16 +91,28 @@ public sealed class TransportService : IAsyncDisposable
             {
                 // A broken edit must not leave the server deaf: run on with what ran before, and say why.
                 current = Launch(old!.Configuration);
-                throw new Core.Errors.MailFlowException($"restart refused, still running configuration revision {old.Configuration.Revision}: {ex.Message}", ex);
+                var refused = new Core.Errors.MailFlowException($"restart refused, still running configuration revision {old.Configuration.Revision}: {ex.Message}", ex);
+                Note?.Invoke(Severity.Error, refused.Message);
+                throw refused;
             }
 
             Restarts++;
             LastRestartUtc = administration.Now;
+            Note?.Invoke(Severity.Info, $"restarted: configuration revision {current.Configuration.Revision}; " + string.Join("; ", current.Receive.Server.Connectors.Select(DescribeCertificate)));
         }
         finally
         {
             lifecycle.Release();
         }
+    }
+
+    /// <summary>What a connector presents for STARTTLS, and why, for the log of a restart (the certificate decision is made at each start).</summary>
+    public static string DescribeCertificate(ReceiveConnectorRuntime connector)
+    {
+        ArgumentNullException.ThrowIfNull(connector);
+        return connector.Decision.Certificate is { } chosen
+            ? $"{connector.Identity}: STARTTLS with {chosen.Subject} ({chosen.Thumbprint})"
+            : $"{connector.Identity}: no STARTTLS ({connector.Decision.Reason})";
     }
 
     public async Task StopAsync()
@@ -192,6 +213,7 @@ public sealed class TransportService : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         await StopAsync();
+        listeners.Dispose();
         lifecycle.Dispose();
     }
 
@@ -201,19 +223,21 @@ public sealed class TransportService : IAsyncDisposable
         var inventory = administration.CertificateStore.List();
         foreach (var problem in inventory.Problems)
         {
-            Note?.Invoke($"warning: {problem}");
+            Note?.Invoke(Severity.Warning, problem);
         }
 
         ReconcileTracking(configuration);
-        var receive = ReceiveService.Start(administration.Data, configuration, inventory.Certificates, administration.Time, lowestBindablePort);
+        var receive = ReceiveService.Start(administration.Data, configuration, inventory.Certificates, administration.Time, lowestBindablePort, listeners);
         if (receive.AbandonedStagingFiles > 0)
         {
-            Note?.Invoke($"deleted {receive.AbandonedStagingFiles} unacknowledged partial message(s) left by an earlier stop");
+            Note?.Invoke(Severity.Notice, $"deleted {receive.AbandonedStagingFiles} unacknowledged partial message(s) left by an earlier stop");
         }
 
         try
         {
-            return Running.Start(administration, configuration, inventory.Certificates, receive, message => Note?.Invoke(message));
+            var running = Running.Start(administration, configuration, inventory.Certificates, receive, (severity, message) => Note?.Invoke(severity, message));
+            listeners.CloseExcept(receive.Server.PlannedEndpoints);
+            return running;
         }
         catch
         {
@@ -236,12 +260,12 @@ public sealed class TransportService : IAsyncDisposable
             new LogRotation(transport.MessageTrackingLogMaxFileSize, transport.MessageTrackingLogMaxDirectorySize, transport.MessageTrackingLogMaxAge), administration.Time, configuration.Server.ExchangeVersion).GetAwaiter().GetResult();
         if (result.TornRows > 0)
         {
-            Note?.Invoke($"message tracking: cut {result.TornRows} log file(s) back to their last whole row (a crash had torn the last one)");
+            Note?.Invoke(Severity.Warning, $"message tracking: cut {result.TornRows} log file(s) back to their last whole row (a crash had torn the last one)");
         }
 
         if (result.Written > 0)
         {
-            Note?.Invoke($"message tracking: wrote {result.Written} event(s) an earlier stop lost ({result.Candidates} unconfirmed, {result.FilesScanned} log file(s) checked, {result.Elapsed.TotalMilliseconds:F0} ms), marked \"{TrackingReconciliation.RecoveredSourceContext}\"");
+            Note?.Invoke(Severity.Notice, $"message tracking: wrote {result.Written} event(s) an earlier stop lost ({result.Candidates} unconfirmed, {result.FilesScanned} log file(s) checked, {result.Elapsed.TotalMilliseconds:F0} ms), marked \"{TrackingReconciliation.RecoveredSourceContext}\"");
         }
     }
 
@@ -252,11 +276,11 @@ public sealed class TransportService : IAsyncDisposable
         private static readonly TimeSpan ConfirmInterval = TimeSpan.FromSeconds(1);
 
         private readonly DeliveryAgent agent;
-        private readonly Action<string> note;
+        private readonly Action<Severity, string> note;
         private readonly TaskCompletionSource stopConfirming = new(TaskCreationOptions.RunContinuationsAsynchronously);
         private readonly Task confirming;
 
-        private Running(MailFlowConfiguration configuration, ReceiveService receive, QueueDatabase queue, ExchangeLogWriter sendLog, DeliveryAgent agent, DeliveryService delivery, Action<string> note)
+        private Running(MailFlowConfiguration configuration, ReceiveService receive, QueueDatabase queue, ExchangeLogWriter sendLog, DeliveryAgent agent, DeliveryService delivery, Action<Severity, string> note)
         {
             Configuration = configuration;
             Receive = receive;
@@ -280,7 +304,7 @@ public sealed class TransportService : IAsyncDisposable
 
         public string SendLogDirectory => SendLog.Directory;
 
-        public static Running Start(ServerAdministration administration, MailFlowConfiguration configuration, IReadOnlyList<ExchangeCertificate> certificates, ReceiveService receive, Action<string> note)
+        public static Running Start(ServerAdministration administration, MailFlowConfiguration configuration, IReadOnlyList<ExchangeCertificate> certificates, ReceiveService receive, Action<Severity, string> note)
         {
             var transport = configuration.Transport;
             var sendLogDirectory = Path.IsPathRooted(transport.SendProtocolLogPath) ? transport.SendProtocolLogPath : Path.Combine(administration.Data.Root, transport.SendProtocolLogPath);
@@ -292,7 +316,7 @@ public sealed class TransportService : IAsyncDisposable
                 new OutboundDelivery(configuration, administration.LoadTrustAnchors(configuration), ReasonFormat.Brace, administration.Time,
                     new ProtocolLog(sendLog, transport.ProtocolLogCertificateFormat, administration.Time), certificates),
                 receive.Context.Tracking, administration.Time);
-            var delivery = new DeliveryService(agent, TimeSpan.FromSeconds(5), ex => note($"delivery: {ex.Message}"));
+            var delivery = new DeliveryService(agent, TimeSpan.FromSeconds(5), ex => note(Severity.Warning, $"delivery: {ex.Message}"));
             receive.Context.MessageAccepted += delivery.Nudge;
             return new Running(configuration, receive, queue, sendLog, agent, delivery, note);
         }
@@ -315,7 +339,7 @@ public sealed class TransportService : IAsyncDisposable
             catch (Exception ex) when (ex is IOException or Microsoft.Data.Sqlite.SqliteException)
             {
                 // Unconfirmed events stay candidates for the next start's reconciliation: nothing is lost, only checked later.
-                note($"message tracking: confirming written events failed: {ex.Message}");
+                note(Severity.Warning, $"message tracking: confirming written events failed: {ex.Message}");
             }
         }
 

@@ -48,7 +48,7 @@ public sealed class CertificateCliTests : IDisposable
         File.WriteAllBytes(pfx, RandomNumberGenerator.GetBytes(900));
         var before = cli.Snapshot();
 
-        var result = cli.Run("cert", "import", pfx, "--password", "x");
+        var result = cli.Run("cert", "import", pfx, "--password-file", cli.PasswordFile("x"));
 
         AssertOneLineFailure(result, 1, $"certificate file '{pfx}' is not a PKCS#12 (PFX) file, nor PEM");
         Assert.Equal(before, cli.Snapshot());
@@ -92,7 +92,7 @@ public sealed class CertificateCliTests : IDisposable
         cli.Run("init", "--server-name", "SERVER1", "--fqdn", "SERVER1.domain.com");
         var pfx = WritePfx("pw");
 
-        var imported = cli.Run("cert", "import", pfx, "--password", "pw", "--services", "IIS", "--json");
+        var imported = cli.Run("cert", "import", pfx, "--password-file", cli.PasswordFile("pw"), "--services", "IIS", "--json");
         var thumbprint = JsonDocument.Parse(imported.Out).RootElement.GetProperty("Thumbprint").GetString()!;
         var enabled = cli.Run("cert", "enable", thumbprint, "--services", "SMTP");
 

@@ -19,6 +19,14 @@ public sealed class Cli : IDisposable
 
     public string Data { get; }
 
+    /// <summary>A file holding <paramref name="password"/>, for --password-file (passwords are never arguments).</summary>
+    public string PasswordFile(string password)
+    {
+        var path = Path.Combine(Root, $"password-{Guid.NewGuid():N}.txt");
+        File.WriteAllText(path, password + "\n");
+        return path;
+    }
+
     public CliResult Run(params string[] args)
     {
         using var stdout = new StringWriter();

@@ -18,7 +18,7 @@ public sealed class ConnectorCliTests : IDisposable
         using var hybrid = ca.IssueServerCertificate(new ServerCertificateSpec("CN=hybrid.domain.com, O=Domain Inc") { DnsNames = ["hybrid.domain.com"] });
         var pfx = Path.Combine(cli.Root, "hybrid.pfx");
         File.WriteAllBytes(pfx, hybrid.Export(X509ContentType.Pkcs12, "pw"));
-        cli.Run("cert", "import", pfx, "--password", "pw", "--services", "SMTP");
+        cli.Run("cert", "import", pfx, "--password-file", cli.PasswordFile("pw"), "--services", "SMTP");
 
         var before = JsonDocument.Parse(cli.Run("cert", "explain-selection", Frontend, "--json").Out).RootElement;
         var set = cli.Run("connector", "receive", "set", Frontend, "--TlsCertificateName", $"<I>{hybrid.Issuer}<S>{hybrid.Subject}");

@@ -38,7 +38,7 @@ public sealed class ServiceLifecycleTests(Xunit.Abstractions.ITestOutputHelper o
         }
 
         // Generous: in the full parallel run a restart has been seen to take longer than 20 s on 2 cores.
-        await WaitUntilAsync(() => commands.Status().Restarts == 2, TimeSpan.FromSeconds(60), () => ChildServer.OutputOf(server));
+        await Eventually.WaitUntilAsync(() => commands.Status().Restarts == 2, TimeSpan.FromSeconds(60), () => ChildServer.OutputOf(server));
         Assert.Equal("CN=SERVER1", (await StartTlsProbe.PresentedCertificateAsync(port)).Subject); // still serving after both
 
         using (var term = Process.Start("kill", ["-TERM", server.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]))
@@ -101,7 +101,7 @@ public sealed class ServiceLifecycleTests(Xunit.Abstractions.ITestOutputHelper o
             output.WriteLine($"{acknowledged.Count} messages acknowledged across 10 restarts");
 
             var maildir = Path.Combine(data.Mailboxes, "domain.com", "user", "Maildir", "new");
-            await WaitUntilAsync(() => Directory.Exists(maildir) && Directory.GetFiles(maildir).Length >= acknowledged.Count, TimeSpan.FromSeconds(60));
+            await Eventually.WaitUntilAsync(() => Directory.Exists(maildir) && Directory.GetFiles(maildir).Length >= acknowledged.Count, TimeSpan.FromSeconds(60));
             await Task.Delay(500); // a duplicate would arrive in this window
             var delivered = Directory.GetFiles(maildir).Select(f => MimeMessage.Load(f).MessageId ?? "(none)").ToList();
             Assert.Equal(acknowledged.Order().ToList(), delivered.Where(acknowledged.Contains).Order().ToList()); // each exactly once
@@ -140,7 +140,7 @@ public sealed class ServiceLifecycleTests(Xunit.Abstractions.ITestOutputHelper o
 
             using var http = new HttpClient();
             var text = string.Empty;
-            await WaitUntilAsync(() =>
+            await Eventually.WaitUntilAsync(() =>
             {
                 text = http.GetStringAsync(new Uri($"http://127.0.0.1:{metricsPort}/metrics")).GetAwaiter().GetResult();
                 return text.Contains("mailflow_messages_delivered", StringComparison.Ordinal);
@@ -183,16 +183,6 @@ public sealed class ServiceLifecycleTests(Xunit.Abstractions.ITestOutputHelper o
                 // Refused or told 421 while the transport restarts: never acknowledged, so not counted.
                 await Task.Delay(50, CancellationToken.None);
             }
-        }
-    }
-
-    private static async Task WaitUntilAsync(Func<bool> condition, TimeSpan? timeout = null, Func<string>? because = null)
-    {
-        var deadline = DateTime.UtcNow + (timeout ?? TimeSpan.FromSeconds(20));
-        while (!condition())
-        {
-            Assert.True(DateTime.UtcNow < deadline, "timed out waiting for the service" + (because is null ? string.Empty : "; it printed:\n" + because()));
-            await Task.Delay(100);
         }
     }
 }

@@ -66,11 +66,17 @@ public static class ChildServer
         await server.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(60));
     }
 
-    /// <summary>Starts `mailflow serve` and returns once it printed "ready".</summary>
-    public static async Task<Process> StartAsync(DataDirectory data)
+    /// <summary>
+    /// Starts `mailflow serve` and returns once it printed "ready". <paramref name="launcher"/> runs it
+    /// through another program first (e.g. setpriv, as a service manager would); <paramref name="application"/>
+    /// is the folder with mailflow.dll (default: the test's own output).
+    /// </summary>
+    public static async Task<Process> StartAsync(DataDirectory data, IReadOnlyList<string>? launcher = null, string? application = null)
     {
-        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var arg in new[] { Path.Combine(AppContext.BaseDirectory, "mailflow.dll"), "serve", "--data", data.Root })
+        ArgumentNullException.ThrowIfNull(data);
+        var command = (launcher ?? []).Concat(["dotnet", Path.Combine(application ?? AppContext.BaseDirectory, "mailflow.dll"), "serve", "--data", data.Root]).ToList();
+        var start = new ProcessStartInfo(command[0]) { RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var arg in command.Skip(1))
         {
             start.ArgumentList.Add(arg);
         }

@@ -108,18 +108,18 @@ internal static class CertificateCommand
     private static Command Import(Func<Func<CommandContext, int>, Func<ParseResult, int>> wrap)
     {
         var file = new Argument<string>("file") { Description = "PFX/PKCS#12 file, or PEM file with the certificate (and chain, and perhaps the key)" };
-        var password = new Option<string?>("--password") { Description = $"PFX or PEM-key password (visible to other local users in the process list; prefer --password-file or ${PasswordEnvironmentVariable})" };
-        var passwordFile = new Option<string?>("--password-file") { Description = "File whose first line is the password" };
+        // No --password: a value on the command line is in every local user's process list (ps, /proc/PID/cmdline).
+        var passwordFile = new Option<string?>("--password-file") { Description = $"File whose first line is the PFX or PEM-key password (else ${PasswordEnvironmentVariable})" };
         var keyFile = new Option<string?>("--key") { Description = "PEM private key file, when the key is not in FILE" };
         var noKey = new Option<bool>("--no-private-key") { Description = "Import a PEM certificate without a private key (never selected for STARTTLS)" };
         var services = new Option<string?>("--services", "--Services") { Description = "Services to enable at import, e.g. SMTP" };
         var friendlyName = new Option<string?>("--friendly-name", "--FriendlyName") { Description = "Friendly name" };
-        var command = new Command("import", "Import-ExchangeCertificate: add a CA-issued certificate with its key") { file, password, passwordFile, keyFile, noKey, services, friendlyName };
+        var command = new Command("import", "Import-ExchangeCertificate: add a CA-issued certificate with its key") { file, passwordFile, keyFile, noKey, services, friendlyName };
         command.SetAction(wrap(context =>
         {
             var imported = Commands(context).Import(new ImportCertificateRequest(context.Parse.GetValue(file)!)
             {
-                Password = Password(context, password, passwordFile),
+                Password = Password(context, passwordFile),
                 KeyFileName = context.Parse.GetValue(keyFile),
                 AllowWithoutPrivateKey = context.Parse.GetValue(noKey),
                 Services = ParseServices(context.Parse.GetValue(services)) ?? ExchangeServices.None,
@@ -264,7 +264,7 @@ internal static class CertificateCommand
             : throw ParameterValue.Invalid("Services", text, error ?? "services");
     }
 
-    private static string? Password(CommandContext context, Option<string?> password, Option<string?> passwordFile)
+    private static string? Password(CommandContext context, Option<string?> passwordFile)
     {
         if (context.Parse.GetValue(passwordFile) is { } file)
         {
@@ -278,7 +278,7 @@ internal static class CertificateCommand
             }
         }
 
-        return context.Parse.GetValue(password) ?? Environment.GetEnvironmentVariable(PasswordEnvironmentVariable);
+        return Environment.GetEnvironmentVariable(PasswordEnvironmentVariable);
     }
 
     private static ExchangeCertificateCommands Commands(CommandContext context) => new(context.Administration);

@@ -30,6 +30,7 @@ internal static class InitCommand
                 Fqdn = context.Parse.GetValue(fqdn) ?? host.Fqdn,
             };
             context.RefuseFile();
+            context.BecomeDataOwner();
             var administration = ServerAdministration.Open(context.Data, identity: identity);
             var created = administration.Initialized
                 ?? throw new MailFlowException($"data directory {context.Data.Root} is already initialized ({administration.Configuration.FilePath})", MailFlowErrorKind.AlreadyExists);

@@ -16,6 +16,9 @@ public sealed class DataDirectory
 {
     public const string EnvironmentVariable = "MAILFLOW_DATA";
 
+    /// <summary>The system-wide data directory: root's default, and the service account's.</summary>
+    public const string SystemRoot = "/var/lib/mailflow";
+
     public DataDirectory(string root)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(root);
@@ -41,7 +44,7 @@ public sealed class DataDirectory
     public string Run => Path.Combine(Root, "run");
 
     /// <summary>
-    /// <c>--data DIR</c>, else <c>$MAILFLOW_DATA</c>, else <c>/var/lib/mailflow</c> for root and
+    /// <c>--data DIR</c>, else <c>$MAILFLOW_DATA</c>, else <c>/var/lib/mailflow</c> for root and its owner, and
     /// <c>$XDG_DATA_HOME/mailflow</c> (default <c>~/.local/share/mailflow</c>) for everyone else.
     /// </summary>
     public static DataDirectory Resolve(string? commandLineValue, Func<string, string?>? environment = null)
@@ -64,9 +67,10 @@ public sealed class DataDirectory
     public static string DefaultRoot(Func<string, string?> environment)
     {
         ArgumentNullException.ThrowIfNull(environment);
-        if (OperatingSystem.IsLinux() && Posix.GetEffectiveUserId() == 0)
+        // The service account the package creates owns /var/lib/mailflow: it gets the same default as root.
+        if (OperatingSystem.IsLinux() && (Posix.GetEffectiveUserId() == 0 || Security.ProcessIdentity.OwnerOf(SystemRoot)?.UserId == Posix.GetEffectiveUserId()))
         {
-            return "/var/lib/mailflow";
+            return SystemRoot;
         }
 
         var xdg = environment("XDG_DATA_HOME");

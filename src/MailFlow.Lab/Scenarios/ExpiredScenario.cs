@@ -32,7 +32,7 @@ public sealed class ExpiredScenario : LabScenario
         var imported = commands.Import(new ImportCertificateRequest(pfx) { Password = "lab", Services = ExchangeServices.SMTP });
         return Task.FromResult<IReadOnlyList<string>>(
         [
-            $"mailflow cert import {pfx} --password lab --services SMTP --data {world.Server1.Root}   # imported {imported.Thumbprint}",
+            $"MAILFLOW_CERT_PASSWORD=lab mailflow cert import {pfx} --services SMTP --data {world.Server1.Root}   # imported {imported.Thumbprint}",
             "# same issuer and subject: TlsCertificateName now matches both, and selection takes the latest expiry",
         ]);
     }

@@ -34,7 +34,7 @@ public sealed class MissingIntermediateScenario : LabScenario
         new ExchangeCertificateCommands(world.Server1.Administration).Import(new ImportCertificateRequest(pfx) { Password = "lab", Services = ExchangeServices.SMTP });
         return Task.FromResult<IReadOnlyList<string>>(
         [
-            $"mailflow cert import {pfx} --password lab --services SMTP --data {world.Server1.Root}   # the same certificate again, now with its intermediate: the chain is added",
+            $"MAILFLOW_CERT_PASSWORD=lab mailflow cert import {pfx} --services SMTP --data {world.Server1.Root}   # the same certificate again, now with its intermediate: the chain is added",
         ]);
     }
 }

@@ -52,6 +52,6 @@ public sealed class SendConnectorNoKeyScenario : LabScenario
     public override Task<IReadOnlyList<string>> FixAsync(LabWorld world, LabShell shell, CancellationToken cancellationToken)
     {
         new ExchangeCertificateCommands(world.Server1.Administration).Import(new ImportCertificateRequest(pfx) { Password = "lab", Services = ExchangeServices.SMTP });
-        return Task.FromResult<IReadOnlyList<string>>([$"mailflow cert import {pfx} --password lab --services SMTP --data {world.Server1.Root}   # the same certificate with its private key: the key is added"]);
+        return Task.FromResult<IReadOnlyList<string>>([$"MAILFLOW_CERT_PASSWORD=lab mailflow cert import {pfx} --services SMTP --data {world.Server1.Root}   # the same certificate with its private key: the key is added"]);
     }
 }

@@ -37,7 +37,7 @@ public sealed class ReceiveService : IAsyncDisposable
     /// <summary>Unacknowledged staging files found (and deleted) at start: messages a crash interrupted before 250.</summary>
     public int AbandonedStagingFiles { get; }
 
-    public static ReceiveService Start(DataDirectory data, MailFlowConfiguration configuration, IReadOnlyList<ExchangeCertificate> certificates, TimeProvider? time = null, int? lowestBindablePort = null)
+    public static ReceiveService Start(DataDirectory data, MailFlowConfiguration configuration, IReadOnlyList<ExchangeCertificate> certificates, TimeProvider? time = null, int? lowestBindablePort = null, ListenerSet? listeners = null)
     {
         ArgumentNullException.ThrowIfNull(data);
         ArgumentNullException.ThrowIfNull(configuration);
@@ -53,7 +53,7 @@ public sealed class ReceiveService : IAsyncDisposable
             var abandoned = spool.DeleteAbandonedStaging();
             var context = new ReceiveContext(spool, new ProtocolLog(receiveLog, transport.ProtocolLogCertificateFormat, time), new MessageTrackingLog(trackingLog, time, journal: true), new UserStore(data).List(), time);
             var connectors = SmtpReceiveServer.BuildConnectors(configuration, certificates, time.GetUtcNow());
-            var server = SmtpReceiveServer.Start(configuration, connectors, context, lowestBindablePort ?? PrivilegedPorts.LowestBindablePort());
+            var server = SmtpReceiveServer.Start(configuration, connectors, context, lowestBindablePort ?? PrivilegedPorts.LowestBindablePort(), listeners);
             return new ReceiveService(server, context, receiveLog, trackingLog, abandoned);
         }
         catch

@@ -27,12 +27,18 @@ public sealed class SmtpReceiveServer : IAsyncDisposable
     private readonly List<(Socket Socket, IReadOnlyList<ReceiveConnectorRuntime> Connectors)> listeners = [];
     private readonly ConcurrentDictionary<Task, byte> sessions = new();
     private readonly CancellationTokenSource stopping = new();
+    private readonly CancellationTokenSource stopAccepting = new();
     private readonly List<Task> acceptLoops = [];
+    private readonly List<IPEndPoint> plannedEndpoints = [];
+    private readonly ListenerSet listenerSet;
+    private readonly bool ownsListeners;
 
-    private SmtpReceiveServer(ReceiveContext context, IReadOnlyList<ReceiveConnectorRuntime> connectors)
+    private SmtpReceiveServer(ReceiveContext context, IReadOnlyList<ReceiveConnectorRuntime> connectors, ListenerSet? listeners)
     {
         this.context = context;
         Connectors = connectors;
+        ownsListeners = listeners is null;
+        listenerSet = listeners ?? new ListenerSet();
     }
 
     public IReadOnlyList<ReceiveConnectorRuntime> Connectors { get; }
@@ -41,6 +47,9 @@ public sealed class SmtpReceiveServer : IAsyncDisposable
         listeners.Select(l => new ListenerInfo((IPEndPoint)l.Socket.LocalEndPoint!, l.Connectors.Select(c => c.Identity).ToList(), l.Connectors.Select(c => c.Decision.SelectedThumbprint).ToList())).ToList();
 
     public int ActiveSessions => sessions.Count;
+
+    /// <summary>The endpoints as planned (port 0 included as 0), the keys of the listener set this server uses.</summary>
+    public IReadOnlyList<IPEndPoint> PlannedEndpoints => plannedEndpoints;
 
     /// <summary>Computes every connector's certificate decision (as Exchange does at service start).</summary>
     public static IReadOnlyList<ReceiveConnectorRuntime> BuildConnectors(MailFlowConfiguration configuration, IReadOnlyList<ExchangeCertificate> certificates, DateTimeOffset now)
@@ -53,69 +62,84 @@ public sealed class SmtpReceiveServer : IAsyncDisposable
             .ToList();
     }
 
-    /// <summary>Binds every planned endpoint and starts accepting.</summary>
-    public static SmtpReceiveServer Start(MailFlowConfiguration configuration, IReadOnlyList<ReceiveConnectorRuntime> connectors, ReceiveContext context, int lowestBindablePort)
+    /// <summary>
+    /// Starts accepting on every planned endpoint, with the sockets <paramref name="listeners"/> holds
+    /// (bound now when it has none for an endpoint). Without a set the server binds its own and closes
+    /// them when it stops.
+    /// </summary>
+    public static SmtpReceiveServer Start(MailFlowConfiguration configuration, IReadOnlyList<ReceiveConnectorRuntime> connectors, ReceiveContext context, int lowestBindablePort, ListenerSet? listeners = null)
     {
         ArgumentNullException.ThrowIfNull(configuration);
-        var server = new SmtpReceiveServer(context, connectors);
+        var server = new SmtpReceiveServer(context, connectors, listeners);
         try
         {
-            var plan = ReceiveBinding.Plan(configuration, lowestBindablePort);
-            foreach (var group in plan.GroupBy(b => b.Effective))
+            foreach (var (endpoint, socket, bindings) in Bind(configuration, lowestBindablePort, server.listenerSet))
             {
-                var members = connectors.Where(c => group.Any(b => b.ConnectorIdentity == c.Identity)).ToList();
-                var socket = new Socket(group.Key.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
-                if (group.Key.AddressFamily == AddressFamily.InterNetworkV6)
-                {
-                    socket.DualMode = false; // [::]:25 and 0.0.0.0:25 are separate bindings, as in Exchange
-                }
-
-                AllowQuickRebind(socket);
-                try
-                {
-                    socket.Bind(group.Key);
-                }
-                catch (SocketException ex)
-                {
-                    socket.Dispose();
-                    throw new Core.Errors.MailFlowException($"cannot listen on {group.Key} for {string.Join(", ", members.Select(m => m.Identity))}: {ex.Message}" + BindHint(ex, group.ToList(), configuration, lowestBindablePort), ex);
-                }
-
-                socket.Listen(512);
-                server.listeners.Add((socket, members));
-            }
-
-            foreach (var (socket, members) in server.listeners)
-            {
-                server.acceptLoops.Add(Task.Run(() => server.AcceptLoopAsync(socket, members)));
+                server.plannedEndpoints.Add(endpoint);
+                server.listeners.Add((socket, connectors.Where(c => bindings.Any(b => b.ConnectorIdentity == c.Identity)).ToList()));
             }
         }
         catch
         {
-            foreach (var (socket, _) in server.listeners)
-            {
-                socket.Dispose();
-            }
-
+            server.ReleaseOwnSockets();
             throw;
+        }
+
+        foreach (var (socket, members) in server.listeners)
+        {
+            server.acceptLoops.Add(Task.Run(() => server.AcceptLoopAsync(socket, members)));
         }
 
         return server;
     }
 
     /// <summary>
+    /// A socket for every endpoint the configuration plans, from <paramref name="listeners"/> or bound
+    /// now. serve calls it alone as root, before giving root up, so port 25 is bound while it still can be.
+    /// </summary>
+    public static IReadOnlyList<(IPEndPoint Endpoint, Socket Socket, IReadOnlyList<ReceiveBinding> Bindings)> Bind(MailFlowConfiguration configuration, int lowestBindablePort, ListenerSet listeners)
+    {
+        ArgumentNullException.ThrowIfNull(configuration);
+        ArgumentNullException.ThrowIfNull(listeners);
+        var bound = new List<(IPEndPoint, Socket, IReadOnlyList<ReceiveBinding>)>();
+        foreach (var group in ReceiveBinding.Plan(configuration, lowestBindablePort).GroupBy(b => b.Effective))
+        {
+            var bindings = group.ToList();
+            try
+            {
+                bound.Add((group.Key, listeners.Listen(group.Key), bindings));
+            }
+            catch (SocketException ex)
+            {
+                throw new Core.Errors.MailFlowException($"cannot listen on {group.Key} for {string.Join(", ", bindings.Select(b => b.ConnectorIdentity).Distinct())}: {ex.Message}" + BindHint(ex, bindings, configuration, lowestBindablePort), ex);
+            }
+        }
+
+        return bound;
+    }
+
+    /// <summary>
     /// A port someone else holds is the usual first-run failure (another MTA on 25, or a second serve on
     /// the same data directory), so say so and how to move each connector; a moved port names the offset
-    /// that moved it, as the configured port is not the one in the error.
+    /// that moved it, as the configured port is not the one in the error. A port refused for want of
+    /// privilege after root was given up names the way to get it: a start by the service manager.
     /// </summary>
     private static string BindHint(SocketException ex, List<ReceiveBinding> bindings, MailFlowConfiguration configuration, int lowestBindablePort)
     {
+        var port = bindings[0].Effective.Port;
+        if (ex.SocketErrorCode == SocketError.AccessDenied)
+        {
+            return Core.Security.ProcessIdentity.DroppedRoot
+                ? $"{Environment.NewLine}  port {port} needs root or CAP_NET_BIND_SERVICE, and this process gave root up after start-up: it keeps the sockets it bound then, and this binding is new. Stop and start the service (systemctl restart mailflow) to bind it, or choose a port from 1024 up."
+                : $"{Environment.NewLine}  port {port} needs root or CAP_NET_BIND_SERVICE (the packaged unit grants it: AmbientCapabilities=CAP_NET_BIND_SERVICE), or choose a port from 1024 up.";
+        }
+
         if (ex.SocketErrorCode != SocketError.AddressAlreadyInUse)
         {
             return string.Empty;
         }
 
-        var hint = new StringBuilder($"{Environment.NewLine}  another process listens on port {bindings[0].Effective.Port} (another mail server, or a mailflow serve already running on this data directory; `ss -ltnp` names it).");
+        var hint = new StringBuilder($"{Environment.NewLine}  another process listens on port {port} (another mail server, or a mailflow serve already running on this data directory; `ss -ltnp` names it).");
         foreach (var binding in bindings)
         {
             hint.Append(System.Globalization.CultureInfo.InvariantCulture, $"{Environment.NewLine}  move it: mailflow connector receive set \"{binding.ConnectorIdentity}\" --Bindings <address:port>   (configured: {binding.Configured})");
@@ -127,21 +151,6 @@ public sealed class SmtpReceiveServer : IAsyncDisposable
         }
 
         return hint.ToString();
-    }
-
-    /// <summary>
-    /// SO_REUSEADDR only, so a restart can rebind while old connections sit in TIME_WAIT. .NET's
-    /// ReuseAddress option also sets SO_REUSEPORT on Linux, which would let a second MailFlow bind the
-    /// same port silently and split the connections between the two.
-    /// </summary>
-    private static void AllowQuickRebind(Socket socket)
-    {
-        if (OperatingSystem.IsLinux())
-        {
-            const int SolSocket = 1;
-            const int SoReuseAddr = 2;
-            socket.SetRawSocketOption(SolSocket, SoReuseAddr, BitConverter.GetBytes(1));
-        }
     }
 
     /// <summary>Runs one session on any stream (in-memory tests use this without sockets).</summary>
@@ -174,11 +183,9 @@ public sealed class SmtpReceiveServer : IAsyncDisposable
     /// <summary>Stops accepting, tells open sessions 421 and waits up to <paramref name="drain"/> for them.</summary>
     public async Task StopAsync(TimeSpan drain)
     {
-        foreach (var (socket, _) in listeners)
-        {
-            socket.Close();
-        }
-
+        // Accepting stops; the sockets stay open when a set shared across restarts holds them.
+        await stopAccepting.CancelAsync();
+        ReleaseOwnSockets();
         await Task.WhenAll(acceptLoops).WaitAsync(TimeSpan.FromSeconds(5)).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
         var open = sessions.Keys.ToArray();
         if (open.Length > 0 && !Task.WhenAll(open).Wait(drain))
@@ -192,6 +199,15 @@ public sealed class SmtpReceiveServer : IAsyncDisposable
     {
         await StopAsync(TimeSpan.Zero);
         stopping.Dispose();
+        stopAccepting.Dispose();
+    }
+
+    private void ReleaseOwnSockets()
+    {
+        if (ownsListeners)
+        {
+            listenerSet.Dispose();
+        }
     }
 
     private async Task AcceptLoopAsync(Socket listener, IReadOnlyList<ReceiveConnectorRuntime> connectors)
@@ -201,9 +217,9 @@ public sealed class SmtpReceiveServer : IAsyncDisposable
             Socket client;
             try
             {
-                client = await listener.AcceptAsync();
+                client = await listener.AcceptAsync(stopAccepting.Token);
             }
-            catch (Exception ex) when (ex is SocketException or ObjectDisposedException)
+            catch (Exception ex) when (ex is SocketException or ObjectDisposedException or OperationCanceledException)
             {
                 return;
             }
