@@ -45,7 +45,7 @@ public sealed class PrivilegeTests : IDisposable
         await SendAsync(port, "before-restart@privilege.test");
 
         // As root, the CLI becomes the data directory's owner before touching it, so what it writes stays the service's.
-        var restart = Run(application, "service", "restart", "--data", data.Root);
+        var restart = CliProcess.Run(["service", "restart", "--data", data.Root], application: application);
         Assert.True(restart.Code == 0, restart.Output);
         AssertEveryThreadIs(server.Id, nobody, capabilities: 0);
         await SendAsync(port, "after-restart@privilege.test"); // the socket bound as root outlived the restart
@@ -59,9 +59,9 @@ public sealed class PrivilegeTests : IDisposable
 
         // A new port below 1024 cannot be bound without root: the restart says so, and the old bindings keep serving.
         var second = Ports.FreePrivileged();
-        var set = Run(application, "connector", "receive", "set", Frontend, "--Bindings", $"127.0.0.1:{port},127.0.0.1:{second}", "--data", data.Root);
+        var set = CliProcess.Run(["connector", "receive", "set", Frontend, "--Bindings", $"127.0.0.1:{port},127.0.0.1:{second}", "--data", data.Root], application: application);
         Assert.True(set.Code == 0, set.Output);
-        var refused = Run(application, "service", "restart", "--data", data.Root);
+        var refused = CliProcess.Run(["service", "restart", "--data", data.Root], application: application);
         Assert.NotEqual(0, refused.Code);
         Assert.Contains($"port {second} needs root or CAP_NET_BIND_SERVICE, and this process gave root up after start-up", refused.Output, StringComparison.Ordinal);
         Assert.Contains("systemctl restart mailflow", refused.Output, StringComparison.Ordinal);
@@ -86,8 +86,8 @@ public sealed class PrivilegeTests : IDisposable
         await SendAsync(port, "capability@privilege.test");
 
         var second = Ports.FreePrivileged();
-        Assert.Equal(0, Run(application, "connector", "receive", "set", Frontend, "--Bindings", $"127.0.0.1:{port},127.0.0.1:{second}", "--data", data.Root).Code);
-        var restart = Run(application, "service", "restart", "--data", data.Root);
+        Assert.Equal(0, CliProcess.Run(["connector", "receive", "set", Frontend, "--Bindings", $"127.0.0.1:{port},127.0.0.1:{second}", "--data", data.Root], application: application).Code);
+        var restart = CliProcess.Run(["service", "restart", "--data", data.Root], application: application);
         Assert.True(restart.Code == 0, restart.Output);
         await SendAsync(second, "new-port@privilege.test");
         await SendAsync(port, "old-port@privilege.test");
@@ -102,7 +102,7 @@ public sealed class PrivilegeTests : IDisposable
         var data = new DataDirectory(Path.Combine(root, "data"));
         ServerAdministration.Open(data, identity: new Configuration.Model.ServerIdentity { Name = "SERVER1", Fqdn = "SERVER1.domain.com" });
 
-        var result = Run(AppContext.BaseDirectory, "serve", "--user", nobody.Name, "--data", data.Root);
+        var result = CliProcess.Run(["serve", "--user", nobody.Name, "--data", data.Root]);
 
         Assert.Equal(1, result.Code);
         Assert.Contains($"data directory {data.Root} belongs to root, not {nobody.Name}", result.Output, StringComparison.Ordinal);
@@ -177,21 +177,5 @@ public sealed class PrivilegeTests : IDisposable
         message.Body = new TextPart("plain") { Text = "sent to a server that gave root up" };
         await smtp.SendAsync(message);
         await smtp.DisconnectAsync(true);
-    }
-
-    private static (int Code, string Output) Run(string application, params string[] args)
-    {
-        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
-        start.ArgumentList.Add(Path.Combine(application, "mailflow.dll"));
-        foreach (var arg in args)
-        {
-            start.ArgumentList.Add(arg);
-        }
-
-        using var process = Process.Start(start)!;
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEnd();
-        process.WaitForExit();
-        return (process.ExitCode, stdout.Result + stderr);
     }
 }

@@ -32,6 +32,7 @@ public sealed class SmtpReceiveServer : IAsyncDisposable
     private readonly List<IPEndPoint> plannedEndpoints = [];
     private readonly ListenerSet listenerSet;
     private readonly bool ownsListeners;
+    private bool disposed;
 
     private SmtpReceiveServer(ReceiveContext context, IReadOnlyList<ReceiveConnectorRuntime> connectors, ListenerSet? listeners)
     {
@@ -197,6 +198,13 @@ public sealed class SmtpReceiveServer : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        // Twice is allowed (a receive service disposes the server it stopped, and a failed start disposes both).
+        if (disposed)
+        {
+            return;
+        }
+
+        disposed = true;
         await StopAsync(TimeSpan.Zero);
         stopping.Dispose();
         stopAccepting.Dispose();
