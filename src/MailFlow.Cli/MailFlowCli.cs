@@ -1,6 +1,7 @@
 using System.CommandLine;
 using MailFlow.Cli.Commands;
 using MailFlow.Cli.Output;
+using MailFlow.Core.Diagnostics;
 using MailFlow.Core.Errors;
 
 namespace MailFlow.Cli;
@@ -141,19 +142,20 @@ public static class MailFlowCli
         {
             return body(new CommandContext(parse, output, environment));
         }
+        // Errors at error priority when stderr is the journal: serve's "cannot listen on …" must show under journalctl -p err.
         catch (MailFlowException ex)
         {
-            stderr.WriteLine($"mailflow: {ex.Message}");
+            OperationalLog.ForStandardError(stderr, environment).Write(Severity.Error, ex.Message);
             return ex.Kind == MailFlowErrorKind.InvalidArgument ? UsageError : OperationFailed;
         }
         catch (UnauthorizedAccessException ex)
         {
-            stderr.WriteLine($"mailflow: permission denied: {ex.Message}");
+            OperationalLog.ForStandardError(stderr, environment).Write(Severity.Error, $"permission denied: {ex.Message}");
             return OperationFailed;
         }
         catch (IOException ex)
         {
-            stderr.WriteLine($"mailflow: {ex.Message}");
+            OperationalLog.ForStandardError(stderr, environment).Write(Severity.Error, ex.Message);
             return OperationFailed;
         }
     }
