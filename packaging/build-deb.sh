@@ -55,6 +55,7 @@ gzip -9n < "$generated/mailflow.8" > "$root/usr/share/man/man8/mailflow.8.gz"
 install -m 0644 "$generated/mailflow.bash-completion" "$root/usr/share/bash-completion/completions/mailflow"
 
 install -m 0644 "$here/debian/copyright" "$root/usr/share/doc/mailflow/copyright"
+install -D -m 0644 "$here/debian/lintian-overrides" "$root/usr/share/lintian/overrides/mailflow"
 maintainer="MailFlow maintainers <maintainers@users.noreply.r-seed-a7886e3f.example>"
 {
   echo "mailflow ($version) unstable; urgency=medium"
@@ -105,7 +106,8 @@ for script in postinst prerm postrm; do
   install -m 0755 "$here/debian/$script" "$root/DEBIAN/$script"
 done
 
-(cd "$root" && find . -path ./DEBIAN -prune -o -type f -printf '%P\0' | LC_ALL=C sort -z | xargs -0 md5sum) > "$root/DEBIAN/md5sums"
+# md5sums for every file but the conffiles, whose sums dpkg keeps itself.
+(cd "$root" && find . \( -path ./DEBIAN -o -path ./etc \) -prune -o -type f -printf '%P\0' | LC_ALL=C sort -z | xargs -0 md5sum) > "$root/DEBIAN/md5sums"
 
 deb="$out/mailflow_${version}_$arch.deb"
 dpkg-deb --build --root-owner-group -Zxz "$root" "$deb" >/dev/null
