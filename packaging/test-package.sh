@@ -7,7 +7,7 @@
 # with SIGTERM; then remove (data kept) and purge (data gone, user kept). The machine is left as found:
 # the package is purged, and the mailflow user removed if this test made it, even when a check fails.
 # Needs root and systemd-analyze, lintian, mandoc, swaks, python3 (./test.sh installs them).
-# Usage: packaging/test-package.sh
+# Usage: packaging/test-package.sh [DEB]   (DEB: a package build-deb.sh made, e.g. as a user without root)
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 began=$SECONDS
@@ -50,9 +50,14 @@ cleanup() {
 trap cleanup EXIT
 as_mailflow() { runuser -u mailflow -- env MAILFLOW_DATA=/var/lib/mailflow "$@"; }
 
-say "building the package"
 t=$SECONDS
-deb=$("$here/build-deb.sh" "$work/deb")
+if [ $# -gt 0 ]; then
+  deb=$(readlink -f "$1")
+  [ -f "$deb" ] || fail "no package at $1"
+else
+  say "building the package"
+  deb=$("$here/build-deb.sh" "$work/deb")
+fi
 version=$(dpkg-deb -f "$deb" Version)
 say "built $(basename "$deb"): $(($(stat -c %s "$deb") / 1024)) KiB, Installed-Size $(dpkg-deb -f "$deb" Installed-Size) KiB, Depends: $(dpkg-deb -f "$deb" Depends) ($((SECONDS - t)) s)"
 
