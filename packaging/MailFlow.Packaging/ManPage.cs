@@ -14,6 +14,8 @@ internal static class ManPage
     {
         var page = new StringBuilder();
         Line(page, $".TH MAILFLOW 8 {date.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture)} \"MailFlow {version}\" \"System Administration\"");
+        // No hyphenation: option names and paths broken at a line end would not copy and paste.
+        Line(page, ".nh");
         Line(page, ".SH NAME");
         Text(page, "mailflow - SMTP transport with Exchange's connectors and logs, and diagnostics for TLS mail-flow failures");
 
