@@ -18,12 +18,14 @@ version=$(sed -n 's|.*<Version>\(.*\)</Version>.*|\1|p' "$repo/Directory.Build.p
 arch=$(dpkg --print-architecture)
 # Dates in the package come from the last commit, so the same commit builds the same package.
 export SOURCE_DATE_EPOCH="${SOURCE_DATE_EPOCH:-$(git -C "$repo" log -1 --format=%ct 2>/dev/null || date +%s)}"
-commit=$(git -C "$repo" rev-parse --short=12 HEAD 2>/dev/null || echo unknown)
 
 # The CLI exactly as ./mailflow publishes and runs it; it republishes only when a source is newer.
 published=$("$repo/mailflow" --version)
 [ "${published%%+*}" = "$version" ] || fail ".build/cli/mailflow is version $published, Directory.Build.props says $version"
 cli="$repo/.build/cli"
+# The commit the executable was compiled from (its informational version), which may be older than HEAD.
+commit=unknown
+if [[ $published == *+* ]]; then commit=${published#*+}; commit=${commit:0:12}; fi
 [ ! -e "$cli/mailflow.dll" ] || fail "$cli holds a ReadyToRun build (no clang when it was published), which needs the .NET runtime: apt-get install clang, then rm -r $cli"
 
 work=$(mktemp -d)
