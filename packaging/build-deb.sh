@@ -9,15 +9,16 @@ repo="$(dirname "$here")"
 out="$(mkdir -p "${1:-$repo/.build/deb}" && cd "${1:-$repo/.build/deb}" && pwd)"
 
 fail() { echo "build-deb.sh: $*" >&2; exit 1; }
-for tool in dpkg-deb:dpkg dpkg-shlibdeps:dpkg-dev dotnet:dotnet-sdk gzip:gzip strip:binutils ldconfig:libc-bin; do
-  command -v "${tool%%:*}" >/dev/null || fail "${tool%%:*} not found (Debian package ${tool#*:})"
+for tool in "dpkg-deb:Debian package dpkg" "dpkg-shlibdeps:Debian package dpkg-dev" "strip:Debian package binutils" \
+    "gzip:Debian package gzip" "ldconfig:Debian package libc-bin" "dotnet:the .NET 10 SDK" "git:Debian package git"; do
+  command -v "${tool%%:*}" >/dev/null || fail "${tool%%:*} not found (${tool#*:})"
 done
 
 version=$(sed -n 's|.*<Version>\(.*\)</Version>.*|\1|p' "$repo/Directory.Build.props")
 [ -n "$version" ] || fail "no <Version> in $repo/Directory.Build.props"
 arch=$(dpkg --print-architecture)
 # Dates in the package come from the last commit, so the same commit builds the same package.
-export SOURCE_DATE_EPOCH="${SOURCE_DATE_EPOCH:-$(git -C "$repo" log -1 --format=%ct 2>/dev/null || date +%s)}"
+export SOURCE_DATE_EPOCH="${SOURCE_DATE_EPOCH:-$(git -C "$repo" log -1 --format=%ct)}"
 
 # The CLI exactly as ./mailflow publishes and runs it; it republishes only when a source is newer.
 published=$("$repo/mailflow" --version)
