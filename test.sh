@@ -8,10 +8,11 @@ cd "$(dirname "${BASH_SOURCE[0]}")"
 # Debian packages the tests drive as real third-party tools (interop, not mocks).
 # chromium: headless, it renders diagnose's HTML report so the timeline's SVG is checked as a browser lays it out.
 # clang: links the native (Native AOT) mailflow that ./mailflow publishes, which the README check runs.
-# dpkg-dev, binutils, lintian, systemd, mandoc, man-db, iproute2: the package test builds the .deb
-# (dpkg-shlibdeps, strip), checks it (lintian, systemd-analyze, mandoc, man -w) and watches port 25 (ss).
+# dpkg-dev, binutils, lintian, systemd, mandoc, man-db, iproute2, strace: the package test builds the .deb
+# (dpkg-shlibdeps, strip), checks it (lintian, systemd-analyze, mandoc, man -w), watches port 25 (ss)
+# and traces serve against the unit's sandbox rules (strace).
 packages=(openssl ca-certificates swaks libnet-ssleay-perl libio-socket-ssl-perl libauthen-sasl-perl python3 python3-aiosmtpd postfix chromium clang
-  dpkg-dev binutils lintian systemd mandoc man-db iproute2)
+  dpkg-dev binutils lintian systemd mandoc man-db iproute2 strace)
 missing=()
 for package in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")

@@ -4,9 +4,12 @@
 # the man page and the completion; then run it the way mailflow.service does — `mailflow init` and
 # `mailflow serve` as the mailflow user with CAP_NET_BIND_SERVICE as its only (ambient) capability —
 # send a message with swaks to port 25 and find it in the Maildir, restart it as ExecReload does, stop it
-# with SIGTERM; then remove (data kept) and purge (data gone, user kept). The machine is left as found:
+# with SIGTERM; run it again under strace through receive, submission, outbound delivery and restart, and
+# hold what it did to the unit's sandbox rules (MemoryDenyWriteExecute, SystemCallFilter,
+# RestrictAddressFamilies), which only a running systemd would enforce; then remove (data kept) and
+# purge (data gone, user kept). The machine is left as found:
 # the package is purged, and the mailflow user removed if this test made it, even when a check fails.
-# Needs root and systemd-analyze, lintian, mandoc, swaks, python3 (./test.sh installs them).
+# Needs root and systemd-analyze, lintian, mandoc, swaks, python3, strace (./test.sh installs them).
 # Usage: packaging/test-package.sh [DEB]   (DEB: a package build-deb.sh made, e.g. as a user without root)
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -19,7 +22,7 @@ fail() { printf 'test-package: FAILED: %s\n' "$*" >&2; exit 1; }
 installed() { [ -n "$(dpkg-query -W -f='${db:Status-Abbrev}' mailflow 2>/dev/null | grep -v '^un')" ]; }
 
 [ "$(id -u)" -eq 0 ] || fail "needs root: it installs and purges the package"
-for tool in apt-get dpkg-query lintian systemd-analyze mandoc swaks setpriv runuser python3 man ss; do
+for tool in apt-get dpkg-query lintian systemd-analyze mandoc swaks setpriv runuser python3 man ss strace; do
   command -v "$tool" >/dev/null || fail "$tool not found (./test.sh installs what this test needs)"
 done
 # Purging deletes /var/lib/mailflow: never on a machine where it holds someone's data.
@@ -32,11 +35,11 @@ fi
 user_existed=$(getent passwd mailflow >/dev/null && echo yes || echo no)
 
 work=$(mktemp -d)
-serve_pid=""
+serve_pid="" tracer_pid=""
 cleanup() {
-  if [ -n "$serve_pid" ] && kill -0 "$serve_pid" 2>/dev/null; then
-    kill -KILL "$serve_pid" 2>/dev/null || true
-  fi
+  for pid in $serve_pid $tracer_pid; do
+    kill -KILL "$pid" 2>/dev/null || true
+  done
   if installed; then
     DEBIAN_FRONTEND=noninteractive apt-get purge -y -qq mailflow >/dev/null 2>&1 || dpkg --purge mailflow >/dev/null 2>&1 || true
   fi
@@ -109,17 +112,34 @@ as_mailflow mailflow init > "$work/init.txt" || fail "mailflow init as the mailf
 domain=$(as_mailflow mailflow domain list --json | python3 -c 'import json, sys; print(next(d["DomainName"] for d in json.load(sys.stdin) if d["Default"]))')
 say "mailflow init as mailflow: $(head -1 "$work/init.txt"); accepted domain $domain"
 
-# What the unit does (User=, Group=, AmbientCapabilities=CAP_NET_BIND_SERVICE, Environment=), without systemd.
+# What the unit does (User=, Group=, AmbientCapabilities=CAP_NET_BIND_SERVICE, Environment=), without
+# systemd; the command line goes after what the caller puts in front of it (strace).
+serve_as_unit=(setpriv --reuid=mailflow --regid=mailflow --init-groups --inh-caps=+net_bind_service --ambient-caps=+net_bind_service
+  env MAILFLOW_DATA=/var/lib/mailflow /usr/bin/mailflow serve)
+# wait_ready OUTPUT PID: until serve writes "ready", failing when PID ends first or after 30 s.
+wait_ready() {
+  for _ in $(seq 150); do
+    grep -qx ready "$1" && return 0
+    kill -0 "$2" 2>/dev/null || { cat "$1" >&2; fail "mailflow serve exited before it was ready"; }
+    sleep 0.2
+  done
+  cat "$1" >&2
+  fail "mailflow serve was not ready within 30 s"
+}
+# stop PID CHILD OUTPUT: SIGTERM to serve (PID), and it drains, says so and exits 0 within 40 s; CHILD is
+# the process this script started, serve itself or the strace that runs it (and exits with its status).
+stop() {
+  kill -TERM "$1"
+  for _ in $(seq 200); do kill -0 "$2" 2>/dev/null || break; sleep 0.2; done
+  if kill -0 "$2" 2>/dev/null; then fail "mailflow serve still runs 40 s after SIGTERM"; fi
+  wait "$2" || fail "mailflow serve exited with status $? on SIGTERM"
+  grep -q "^stopped: sessions drained" "$3" || { cat "$3" >&2; fail "serve did not say it drained and stopped"; }
+}
+
 t=$SECONDS
-setpriv --reuid=mailflow --regid=mailflow --init-groups --inh-caps=+net_bind_service --ambient-caps=+net_bind_service \
-  env MAILFLOW_DATA=/var/lib/mailflow /usr/bin/mailflow serve > "$work/serve.out" 2>&1 &
+"${serve_as_unit[@]}" > "$work/serve.out" 2>&1 &
 serve_pid=$!
-for _ in $(seq 150); do
-  grep -qx ready "$work/serve.out" && break
-  kill -0 "$serve_pid" 2>/dev/null || { cat "$work/serve.out" >&2; fail "mailflow serve exited before it was ready"; }
-  sleep 0.2
-done
-grep -qx ready "$work/serve.out" || { cat "$work/serve.out" >&2; fail "mailflow serve was not ready within 30 s"; }
+wait_ready "$work/serve.out" "$serve_pid"
 grep -q "^listening on 0.0.0.0:25 " "$work/serve.out" || { cat "$work/serve.out" >&2; fail "mailflow serve as mailflow did not bind port 25"; }
 for status in /proc/"$serve_pid"/task/*/status; do
   read -r _ real effective saved filesystem < <(grep '^Uid:' "$status")
@@ -147,13 +167,69 @@ as_mailflow mailflow service restart > "$work/restart.txt" 2>&1 || { cat "$work/
 grep -q "0.0.0.0:25" "$work/restart.txt" || { cat "$work/restart.txt" >&2; fail "after mailflow service restart nothing listens on 25"; }
 say "mailflow service restart as mailflow: restarted, still on 25"
 
-kill -TERM "$serve_pid"
-for _ in $(seq 200); do kill -0 "$serve_pid" 2>/dev/null || break; sleep 0.2; done
-if kill -0 "$serve_pid" 2>/dev/null; then fail "mailflow serve still runs 40 s after SIGTERM"; fi
-wait "$serve_pid" || fail "mailflow serve exited with status $? on SIGTERM"
+stop "$serve_pid" "$serve_pid" "$work/serve.out"
 serve_pid=""
-grep -q "^stopped: sessions drained" "$work/serve.out" || { cat "$work/serve.out" >&2; fail "serve did not say it drained and stopped"; }
 say "SIGTERM: serve drained and exited 0"
+
+# The sandbox, measured: serve under strace, from its exec on (setpriv's own capset and setresuid come
+# before it, where systemd would not filter either), through STARTTLS receive, AUTH submission,
+# delivery through a send connector (DNS), the control socket's status and restart, SIGHUP and SIGTERM.
+t=$SECONDS
+as_mailflow mailflow connector send new Internet --address-spaces '*' > /dev/null
+as_mailflow env MAILFLOW_USER_PASSWORD=package-test mailflow user set packagetest > /dev/null
+outbound="someone@mailflow-package-test.invalid"
+strace -f -qq -o "$work/trace" "${serve_as_unit[@]}" > "$work/traced.out" 2>&1 &
+tracer_pid=$!
+wait_ready "$work/traced.out" "$tracer_pid"
+# setpriv and env exec in place, so strace's one child is serve.
+serve_pid=$(pgrep -P "$tracer_pid")
+swaks --server 127.0.0.1:25 --tls --from sender@example.org --to "postmaster@$domain" > "$work/swaks.txt" 2>&1 \
+  || { cat "$work/swaks.txt" >&2; fail "swaks to port 25 under strace failed"; }
+swaks --server 127.0.0.1:587 --tls -a LOGIN -au packagetest -ap package-test --from "postmaster@$domain" --to "$outbound" > "$work/swaks.txt" 2>&1 \
+  || { cat "$work/swaks.txt" >&2; fail "swaks submission on 587 under strace failed"; }
+for _ in $(seq 100); do
+  as_mailflow mailflow track --recipients "$outbound" | grep -qE ' (SEND|DEFER|FAIL) ' && break
+  sleep 0.2
+done
+as_mailflow mailflow track --recipients "$outbound" | grep -qE ' (SEND|DEFER|FAIL) ' || fail "no delivery attempt to $outbound within 20 s"
+as_mailflow mailflow service status > /dev/null || fail "mailflow service status under strace failed"
+as_mailflow mailflow service restart > /dev/null || fail "mailflow service restart under strace failed"
+kill -HUP "$serve_pid"
+for _ in $(seq 50); do grep -q "restarted on SIGHUP" "$work/traced.out" && break; sleep 0.2; done
+grep -q "restarted on SIGHUP" "$work/traced.out" || { cat "$work/traced.out" >&2; fail "serve under strace did not restart on SIGHUP"; }
+stop "$serve_pid" "$tracer_pid" "$work/traced.out"
+serve_pid="" tracer_pid=""
+awk '/execve\("\/usr\/bin\/mailflow"/ { on = 1 } on' "$work/trace" > "$work/serve.trace"
+[ -s "$work/serve.trace" ] || fail "strace saw no exec of /usr/bin/mailflow"
+
+# The system calls a systemd syscall-filter set names, its nested @sets expanded.
+syscalls_of() {
+  local pending=("$@") seen=" " set name
+  while ((${#pending[@]} > 0)); do
+    set=${pending[0]}
+    pending=("${pending[@]:1}")
+    [[ $seen == *" $set "* ]] && continue
+    seen+="$set "
+    while read -r name; do
+      case $name in @*) pending+=("$name") ;; [a-z]*) echo "$name" ;; esac
+    done < <(systemd-analyze syscall-filter "$set" | tail -n +2 | sed 's/#.*//')
+  done | sort -u
+}
+sed -E 's/^[0-9]+ +//; s/^<\.\.\. ([a-z0-9_]+) resumed>.*/\1/; s/^([a-z0-9_]+)\(.*/\1/' "$work/serve.trace" | grep -E '^[a-z0-9_]+$' | sort -u > "$work/used"
+outside=$(comm -23 "$work/used" <(syscalls_of @system-service) | tr '\n' ' ')
+[ -z "$outside" ] || fail "serve makes system calls outside SystemCallFilter=@system-service: $outside"
+denied=$(comm -12 "$work/used" <(syscalls_of @privileged @resources) | tr '\n' ' ')
+[ -z "$denied" ] || fail "serve makes system calls the unit denies (~@privileged @resources): $denied"
+families=$(grep -oE 'socket\(AF_[A-Z0-9]+' "$work/serve.trace" | cut -d'(' -f2 | sort -u | tr '\n' ' ')
+for family in $families; do
+  case $family in AF_INET | AF_INET6 | AF_UNIX | AF_NETLINK) ;; *) fail "serve opens $family sockets, which RestrictAddressFamilies refuses" ;; esac
+done
+# MemoryDenyWriteExecute refuses a mapping both writable and executable, and making memory executable later.
+if grep -E '(mmap|mprotect|pkey_mprotect)\(.*PROT_WRITE\|PROT_EXEC|(mprotect|pkey_mprotect)\(.*PROT_EXEC' "$work/serve.trace" > "$work/wx"; then
+  head -3 "$work/wx" >&2
+  fail "serve maps memory writable and executable or makes it executable, which MemoryDenyWriteExecute refuses"
+fi
+say "under strace ($((SECONDS - t)) s): $(wc -l < "$work/used") distinct system calls, all in @system-service, none of ~@privileged @resources; sockets $families; no writable+executable memory"
 
 DEBIAN_FRONTEND=noninteractive apt-get remove -y -qq mailflow > "$work/remove.log" 2>&1 || { cat "$work/remove.log" >&2; fail "apt-get remove mailflow failed"; }
 [ ! -e /usr/bin/mailflow ] && [ ! -e /usr/lib/mailflow ] || fail "the program is still installed after remove"
