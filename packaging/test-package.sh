@@ -220,7 +220,7 @@ outside=$(comm -23 "$work/used" <(syscalls_of @system-service) | tr '\n' ' ')
 [ -z "$outside" ] || fail "serve makes system calls outside SystemCallFilter=@system-service: $outside"
 denied=$(comm -12 "$work/used" <(syscalls_of @privileged @resources) | tr '\n' ' ')
 [ -z "$denied" ] || fail "serve makes system calls the unit denies (~@privileged @resources): $denied"
-families=$(grep -oE 'socket\(AF_[A-Z0-9]+' "$work/serve.trace" | cut -d'(' -f2 | sort -u | tr '\n' ' ')
+families=$(grep -oE 'socket\(AF_[A-Z0-9]+' "$work/serve.trace" | cut -d'(' -f2 | sort -u | paste -sd' ')
 for family in $families; do
   case $family in AF_INET | AF_INET6 | AF_UNIX | AF_NETLINK) ;; *) fail "serve opens $family sockets, which RestrictAddressFamilies refuses" ;; esac
 done
