@@ -8,7 +8,11 @@ cd "$(dirname "${BASH_SOURCE[0]}")"
 # Debian packages the tests drive as real third-party tools (interop, not mocks).
 # chromium: headless, it renders diagnose's HTML report so the timeline's SVG is checked as a browser lays it out.
 # clang: links the native (Native AOT) mailflow that ./mailflow publishes, which the README check runs.
-packages=(openssl ca-certificates swaks libnet-ssleay-perl libio-socket-ssl-perl libauthen-sasl-perl python3 python3-aiosmtpd postfix chromium clang)
+# dpkg-dev, binutils, lintian, systemd, mandoc, man-db, iproute2, strace: the package test builds the .deb
+# (dpkg-shlibdeps, strip), checks it (lintian, systemd-analyze, mandoc, man -w), watches port 25 (ss)
+# and traces serve against the unit's sandbox rules (strace).
+packages=(openssl ca-certificates swaks libnet-ssleay-perl libio-socket-ssl-perl libauthen-sasl-perl python3 python3-aiosmtpd postfix chromium clang
+  dpkg-dev binutils lintian systemd mandoc man-db iproute2 strace)
 missing=()
 for package in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")
@@ -41,6 +45,14 @@ dotnet test MailFlow.slnx -c Release --no-build --nologo "$@" 2>&1 | tee "$log" 
 
 # The README's blocks marked to run from a fresh clone, run as written (tests/readme-check.sh).
 tests/readme-check.sh || status=$?
+
+# The Debian package built, linted, installed, run the way its unit runs it, removed and purged
+# (packaging/test-package.sh). Installing needs root; without it the package is built as this user first.
+if [ "$(id -u)" -eq 0 ]; then
+  packaging/test-package.sh || status=$?
+else
+  { deb=$(packaging/build-deb.sh) && sudo packaging/test-package.sh "$deb"; } || status=$?
+fi
 
 # One closing line in the plain "N passed, N failed" form, summed over all test projects.
 awk '/(Passed|Failed)! *- *Failed: / {

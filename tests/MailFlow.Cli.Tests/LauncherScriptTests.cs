@@ -53,6 +53,21 @@ public sealed class LauncherScriptTests : IDisposable
     }
 
     [Fact]
+    public void Publishes_again_when_the_repository_wide_props_are_newer_than_the_last_publish()
+    {
+        // The version lives in Directory.Build.props at the root, outside src/; the package is named after it.
+        var props = Path.Combine(root, "Directory.Build.props");
+        File.WriteAllText(props, "<Project />");
+        Launch("--help");
+        File.SetLastWriteTimeUtc(props, DateTime.UtcNow.AddMinutes(1));
+
+        var afterEdit = Launch("--version");
+
+        Assert.Contains("building", afterEdit.Error, StringComparison.Ordinal);
+        Assert.Contains("ran --version", afterEdit.Out, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void A_build_rewriting_its_generated_sources_under_obj_does_not_make_it_publish_again()
     {
         Launch("--help");
