@@ -51,7 +51,8 @@ cleanup() {
   rm -rf "$work"
 }
 trap cleanup EXIT
-as_mailflow() { runuser -u mailflow -- env MAILFLOW_DATA=/var/lib/mailflow "$@"; }
+# No --data and no MAILFLOW_DATA: /var/lib/mailflow is the default for the account that owns it.
+as_mailflow() { runuser -u mailflow -- "$@"; }
 
 t=$SECONDS
 if [ $# -gt 0 ]; then
@@ -230,6 +231,32 @@ if grep -E '(mmap|mprotect|pkey_mprotect)\(.*PROT_WRITE\|PROT_EXEC|(mprotect|pke
   fail "serve maps memory writable and executable or makes it executable, which MemoryDenyWriteExecute refuses"
 fi
 say "under strace ($((SECONDS - t)) s): $(wc -l < "$work/used") distinct system calls, all in @system-service, none of ~@privileged @resources; sockets $families; no writable+executable memory"
+
+# Root's habits: an admin command from a root shell becomes the data directory's owner before it writes,
+# and serve started by root binds 25 and then gives root up for that owner (docs/decisions/0030).
+mailflow domain add root-admin.test > /dev/null || fail "mailflow domain add as root failed"
+strays=$(find /var/lib/mailflow ! -user mailflow | head -3)
+[ -z "$strays" ] || fail "files under /var/lib/mailflow not owned by mailflow after root's admin command: $strays"
+t=$SECONDS
+mailflow serve > "$work/root-serve.out" 2>&1 &
+serve_pid=$!
+wait_ready "$work/root-serve.out" "$serve_pid"
+grep -q "gave root up after binding .*: running as mailflow (uid $uid, gid $gid)" "$work/root-serve.out" || { cat "$work/root-serve.out" >&2; fail "serve started as root did not say it gave root up"; }
+for status in /proc/"$serve_pid"/task/*/status; do
+  read -r _ real effective saved filesystem < <(grep '^Uid:' "$status")
+  [ "$real $effective $saved $filesystem" = "$uid $uid $uid $uid" ] || fail "serve started as root: thread ${status%/status} has uids $real $effective $saved $filesystem"
+  [ "$(awk '/^CapEff:/ { print $2 }' "$status")" = 0000000000000000 ] || fail "serve started as root: thread ${status%/status} kept capabilities $(grep '^CapEff:' "$status")"
+  [ -z "$(awk '/^Groups:/ { $1 = ""; print }' "$status" | tr -d ' ')" ] || fail "serve started as root: thread ${status%/status} kept supplementary groups"
+done
+swaks --server 127.0.0.1:25 --tls --from sender@example.org --to "postmaster@$domain" > "$work/swaks.txt" 2>&1 \
+  || { cat "$work/swaks.txt" >&2; fail "swaks to serve started as root failed"; }
+mailflow service restart > "$work/restart.txt" 2>&1 || { cat "$work/restart.txt" >&2; fail "mailflow service restart of serve started as root failed"; }
+grep -q "0.0.0.0:25" "$work/restart.txt" || { cat "$work/restart.txt" >&2; fail "serve started as root lost port 25 at its restart"; }
+stop "$serve_pid" "$serve_pid" "$work/root-serve.out"
+serve_pid=""
+strays=$(find /var/lib/mailflow ! -user mailflow | head -3)
+[ -z "$strays" ] || fail "files under /var/lib/mailflow not owned by mailflow after serve started as root: $strays"
+say "as root: domain add wrote as mailflow; serve bound 25, gave root up (every thread uid $uid, no capabilities, no groups), restarted on 25, stopped ($((SECONDS - t)) s)"
 
 DEBIAN_FRONTEND=noninteractive apt-get remove -y -qq mailflow > "$work/remove.log" 2>&1 || { cat "$work/remove.log" >&2; fail "apt-get remove mailflow failed"; }
 [ ! -e /usr/bin/mailflow ] && [ ! -e /usr/lib/mailflow ] || fail "the program is still installed after remove"

@@ -28,7 +28,7 @@ internal static class ManPage
         Text(page, tree.Root.Description ?? string.Empty);
         Line(page, ".PP");
         Text(page, "Installed from the package, the transport runs as the mailflow.service systemd unit: as the mailflow user, with CAP_NET_BIND_SERVICE as its only privilege, on the data directory /var/lib/mailflow. "
-            + "systemctl reload mailflow restarts it gracefully (mailflow service restart). Run management commands as the mailflow user on that directory, e.g. runuser -u mailflow -- mailflow domain list --data /var/lib/mailflow, so what they write stays the service's.");
+            + "systemctl reload mailflow restarts it gracefully (mailflow service restart). /var/lib/mailflow is also the default data directory of root and of the account that owns it, and a command run as root on a data directory that belongs to another account becomes that account before it writes, so what it writes stays the service's. Passwords are never arguments: see ENVIRONMENT.");
 
         Line(page, ".SH COMMON OPTIONS");
         foreach (var option in tree.Common())

@@ -145,7 +145,7 @@ public sealed class ControlServer : IAsyncDisposable
 
     private async Task<ControlResponse> RestartAsync()
     {
-        await service.RestartAsync();
+        await service.RestartAsync("a request on the control socket");
         return new ControlResponse { Status = service.Status() };
     }
 

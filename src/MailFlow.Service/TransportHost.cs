@@ -73,7 +73,7 @@ public static class TransportHost
                 {
                     try
                     {
-                        await running.RestartAsync(); // logs its outcome, a refusal included
+                        await running.RestartAsync("SIGHUP"); // logs its outcome, a refusal included
                     }
                     catch (Core.Errors.MailFlowException)
                     {

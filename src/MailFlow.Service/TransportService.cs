@@ -70,8 +70,11 @@ public sealed class TransportService : IAsyncDisposable
         return service;
     }
 
-    /// <summary>Bounces the transport; configuration or certificate errors leave the old configuration out of service and are reported.</summary>
-    public async Task RestartAsync()
+    /// <summary>
+    /// Bounces the transport; configuration or certificate errors leave the old configuration out of
+    /// service and are reported. <paramref name="trigger"/> says in the log what asked for it.
+    /// </summary>
+    public async Task RestartAsync(string trigger = "request")
     {
         await lifecycle.WaitAsync();
         try
@@ -98,7 +101,7 @@ public sealed class TransportService : IAsyncDisposable
 
             Restarts++;
             LastRestartUtc = administration.Now;
-            Note?.Invoke(Severity.Info, $"restarted: configuration revision {current.Configuration.Revision}; " + string.Join("; ", current.Receive.Server.Connectors.Select(DescribeCertificate)));
+            Note?.Invoke(Severity.Info, $"restarted on {trigger}: configuration revision {current.Configuration.Revision}; " + string.Join("; ", current.Receive.Server.Connectors.Select(DescribeCertificate)));
         }
         finally
         {
