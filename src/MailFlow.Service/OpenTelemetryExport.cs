@@ -29,13 +29,15 @@ public sealed class OpenTelemetryExport : IDisposable
         this.metrics = metrics;
     }
 
-    /// <summary>Where the export goes, as said in the start-up log line: the configured URL, or the environment's.</summary>
+    /// <summary>Where and how the export goes, as the start-up log line says it: the configured URL, or the environment's.</summary>
     public static string Destination(MetricsSettings settings)
     {
         ArgumentNullException.ThrowIfNull(settings);
-        return Environment.GetEnvironmentVariable("OTEL_EXPORTER_OTLP_ENDPOINT") is { Length: > 0 } fromEnvironment
+        var endpoint = Environment.GetEnvironmentVariable("OTEL_EXPORTER_OTLP_ENDPOINT") is { Length: > 0 } fromEnvironment
             ? $"{fromEnvironment} (OTEL_EXPORTER_OTLP_ENDPOINT)"
             : settings.OtlpEndpoint;
+        var protocol = Environment.GetEnvironmentVariable("OTEL_EXPORTER_OTLP_PROTOCOL") is { Length: > 0 } chosen ? chosen : "http/protobuf";
+        return $"{endpoint} over OTLP {protocol}";
     }
 
     public static OpenTelemetryExport Start(MetricsSettings settings, string serverName)

@@ -46,7 +46,7 @@ public static class TransportHost
                 // Before the transport starts, so the first session and the queue's first delivery are traced. Read
                 // once, as the Prometheus endpoint: a restart (SIGHUP, control socket) keeps the export it began with.
                 telemetry = OpenTelemetryExport.Start(settings, configuration.Server.Name);
-                log(Severity.Info, $"OpenTelemetry: metrics and traces to {OpenTelemetryExport.Destination(settings)} (OTLP/HTTP)");
+                log(Severity.Info, $"OpenTelemetry: metrics and traces to {OpenTelemetryExport.Destination(settings)}");
             }
 
             var listeners = new ListenerSet();

@@ -97,7 +97,7 @@ public sealed class OpenTelemetryTests(Xunit.Abstractions.ITestOutputHelper outp
             await ChildServer.TerminateAsync(server);
         }
 
-        Assert.Contains("OpenTelemetry: metrics and traces to " + collector.Url, ChildServer.OutputOf(server), StringComparison.Ordinal);
+        Assert.Contains($"OpenTelemetry: metrics and traces to {collector.Url} over OTLP http/protobuf", ChildServer.OutputOf(server), StringComparison.Ordinal);
         Assert.All(collector.ContentTypes, t => Assert.Equal("application/x-protobuf", t));
         // OTLP/protobuf carries strings as length-delimited raw UTF-8 (protobuf encoding, "string" wire type 2),
         // so a byte search of a request body finds an attribute value as the collector will decode it.
