@@ -22,9 +22,11 @@ public sealed class OpenTelemetryTests(Xunit.Abstractions.ITestOutputHelper outp
     private readonly string root = Path.Combine(Path.GetTempPath(), "mailflow-tests", Guid.NewGuid().ToString("N"));
 
     [Fact]
-    public async Task Receive_and_local_delivery_of_one_message_are_one_trace_carrying_its_message_ids()
+    public async Task Receive_and_each_delivery_attempt_of_one_message_are_one_trace_carrying_its_message_ids()
     {
         var (data, port) = ChildServer.Prepare(root);
+        // A second recipient in an accepted InternalRelay domain with no send connector: accepted, then unroutable.
+        ServerAdministration.Open(data).Configuration.Update(c => c.AcceptedDomains.Add(new Configuration.Model.AcceptedDomain { Name = "relay", DomainName = "relay.test", DomainType = Configuration.Model.AcceptedDomainType.InternalRelay }));
         var exported = new List<Activity>();
         // The source is process-wide and other tests' servers may run in this process: spans are picked by message id below.
         using var tracing = Sdk.CreateTracerProviderBuilder().AddSource(TransportTracing.SourceName).AddInMemoryExporter(exported).Build();
@@ -32,9 +34,8 @@ public sealed class OpenTelemetryTests(Xunit.Abstractions.ITestOutputHelper outp
         var messageId = $"{Guid.NewGuid():N}@trace.test";
         try
         {
-            await SendAsync(port, messageId);
-            var maildir = Path.Combine(data.Mailboxes, "domain.com", "user", "Maildir", "new");
-            await Eventually.WaitUntilAsync(() => Snapshot(exported).Any(a => a.OperationName == TransportTracing.DeliverSpan && Tag(a, TransportTracing.MessageId) == $"<{messageId}>"), TimeSpan.FromSeconds(30));
+            await SendAsync(port, messageId, "nobody@relay.test");
+            await Eventually.WaitUntilAsync(() => Snapshot(exported).Count(a => a.OperationName == TransportTracing.DeliverSpan && Tag(a, TransportTracing.MessageId) == $"<{messageId}>") == 2, TimeSpan.FromSeconds(30));
         }
         finally
         {
@@ -43,14 +44,15 @@ public sealed class OpenTelemetryTests(Xunit.Abstractions.ITestOutputHelper outp
 
         var spans = Snapshot(exported).Where(a => Tag(a, TransportTracing.MessageId) == $"<{messageId}>").ToList();
         var receive = Assert.Single(spans, a => a.OperationName == TransportTracing.ReceiveSpan);
-        var deliver = Assert.Single(spans, a => a.OperationName == TransportTracing.DeliverSpan);
+        var deliver = Assert.Single(spans, a => a.OperationName == TransportTracing.DeliverSpan && Tag(a, TransportTracing.Route) == "maildir");
+        var unroutable = Assert.Single(spans, a => a.OperationName == TransportTracing.DeliverSpan && Tag(a, TransportTracing.Route) == "none");
         output.WriteLine($"receive {receive.TraceId}/{receive.SpanId}, deliver {deliver.TraceId}/{deliver.SpanId} parent {deliver.ParentSpanId}");
 
         Assert.Equal(default, receive.ParentSpanId); // the root of the message's trace
         Assert.Equal(ActivityKind.Server, receive.Kind);
         Assert.Equal(@"SERVER1\Default Frontend SERVER1", Tag(receive, TransportTracing.Connector));
         Assert.Equal("127.0.0.1", Tag(receive, TransportTracing.ClientAddress));
-        Assert.Equal("1", Tag(receive, TransportTracing.RecipientCount));
+        Assert.Equal("2", Tag(receive, TransportTracing.RecipientCount));
         Assert.True(long.Parse(Tag(receive, TransportTracing.Size)!, System.Globalization.CultureInfo.InvariantCulture) > 100);
         Assert.Equal("accepted", Tag(receive, TransportTracing.Outcome));
         Assert.StartsWith("250 2.6.0", Tag(receive, TransportTracing.Status), StringComparison.Ordinal);
@@ -63,6 +65,13 @@ public sealed class OpenTelemetryTests(Xunit.Abstractions.ITestOutputHelper outp
         Assert.Equal("delivered", Tag(deliver, TransportTracing.Outcome));
         Assert.Equal("250 2.0.0 delivered to Maildir", Tag(deliver, TransportTracing.Status));
         Assert.True(deliver.StartTimeUtc >= receive.StartTimeUtc);
+
+        Assert.Equal(receive.TraceId, unroutable.TraceId);
+        Assert.Equal(receive.SpanId, unroutable.ParentSpanId);
+        Assert.Equal("failed", Tag(unroutable, TransportTracing.Outcome));
+        Assert.Equal("550 5.4.4 Unable to route", Tag(unroutable, TransportTracing.Status));
+        Assert.Equal("5.4.4", Tag(unroutable, TransportTracing.ErrorType));
+        Assert.Equal(ActivityStatusCode.Error, unroutable.Status);
     }
 
     [Fact]
@@ -112,13 +121,18 @@ public sealed class OpenTelemetryTests(Xunit.Abstractions.ITestOutputHelper outp
 
     public void Dispose() => Directory.Delete(root, recursive: true);
 
-    private static async Task SendAsync(int port, string messageId)
+    private static async Task SendAsync(int port, string messageId, params string[] moreRecipients)
     {
         using var smtp = new SmtpClient();
         await smtp.ConnectAsync("127.0.0.1", port, MailKit.Security.SecureSocketOptions.None);
         var message = new MimeMessage { MessageId = messageId, Subject = "traced" };
         message.From.Add(MailboxAddress.Parse("sender@contoso.test"));
         message.To.Add(MailboxAddress.Parse("user@domain.com"));
+        foreach (var recipient in moreRecipients)
+        {
+            message.To.Add(MailboxAddress.Parse(recipient));
+        }
+
         message.Body = new TextPart("plain") { Text = "one trace from MAIL FROM to the Maildir" };
         await smtp.SendAsync(message);
         await smtp.DisconnectAsync(true);

@@ -381,10 +381,14 @@ public sealed class DeliveryAgent : IAsyncDisposable
             Track("DEFER", "SMTP", message, deferred, detail, connectorName, result.TargetHost, result.Reason);
         }
 
-        var decisive = failed.Count > 0 ? result.Recipients[failed[0]].Status
-            : deferred.Count > 0 ? result.LastErrorDetail ?? result.Recipients[deferred[0]].Status
-            : result.Recipients.Values.FirstOrDefault()?.Status ?? string.Empty;
-        TransportTracing.EndDeliver(trace, sent.Count, deferred.Count, failed.Count, decisive);
+        if (trace is not null)
+        {
+            var decisive = failed.Count > 0 ? result.Recipients[failed[0]].Status
+                : deferred.Count > 0 ? result.LastErrorDetail ?? result.Recipients[deferred[0]].Status
+                : sent.Count > 0 ? result.Recipients[sent[0]].Status : string.Empty;
+            TransportTracing.EndDeliver(trace, sent.Count, deferred.Count, failed.Count, decisive);
+        }
+
         if (item.Attempt.WorkSettled())
         {
             item.Attempt.Complete();
