@@ -34,7 +34,7 @@ public sealed class OpenTelemetryTests(Xunit.Abstractions.ITestOutputHelper outp
         var messageId = $"{Guid.NewGuid():N}@trace.test";
         try
         {
-            await SendAsync(port, messageId, "nobody@relay.test");
+            await SendAsync(port, messageId, moreRecipients: "nobody@relay.test");
             await Eventually.WaitUntilAsync(() => Snapshot(exported).Count(a => a.OperationName == TransportTracing.DeliverSpan && Tag(a, TransportTracing.MessageId) == $"<{messageId}>") == 2, TimeSpan.FromSeconds(30));
         }
         finally
@@ -72,6 +72,63 @@ public sealed class OpenTelemetryTests(Xunit.Abstractions.ITestOutputHelper outp
         Assert.Equal("550 5.4.4 Unable to route", Tag(unroutable, TransportTracing.Status));
         Assert.Equal("5.4.4", Tag(unroutable, TransportTracing.ErrorType));
         Assert.Equal(ActivityStatusCode.Error, unroutable.Status);
+    }
+
+    [Fact]
+    public async Task A_deferred_message_retried_by_the_next_process_stays_in_the_trace_it_was_received_in()
+    {
+        var (data, port) = ChildServer.Prepare(root);
+        var closed = Ports.Free(); // nothing listens there: every attempt is a refused connection, a deferral
+        ServerAdministration.Open(data).Configuration.Update(c =>
+        {
+            c.AcceptedDomains.Add(new Configuration.Model.AcceptedDomain { Name = "relay", DomainName = "relay.test", DomainType = Configuration.Model.AcceptedDomainType.InternalRelay });
+            c.SendConnectors.Add(new Configuration.Model.SendConnector { Name = "To relay", AddressSpaces = ["SMTP:relay.test;1"], DNSRoutingEnabled = false, SmartHosts = ["127.0.0.1"], Port = closed });
+        });
+        var exported = new List<Activity>();
+        using var tracing = Sdk.CreateTracerProviderBuilder().AddSource(TransportTracing.SourceName).AddInMemoryExporter(exported).Build();
+        var messageId = $"{Guid.NewGuid():N}@restart.test";
+        bool Attempts(int count) => Snapshot(exported).Count(a => a.OperationName == TransportTracing.DeliverSpan && Tag(a, TransportTracing.MessageId) == $"<{messageId}>") >= count;
+
+        var first = TransportService.Start(ServerAdministration.Open(data), TimeSpan.FromSeconds(2), lowestBindablePort: 0);
+        try
+        {
+            await SendAsync(port, messageId, to: "someone@relay.test");
+            await Eventually.WaitUntilAsync(() => Attempts(1), TimeSpan.FromSeconds(30));
+        }
+        finally
+        {
+            await first.DisposeAsync();
+        }
+
+        // Another process's lifetime, as after a restart: it knows the message only from the queue and its spool file.
+        var second = TransportService.Start(ServerAdministration.Open(data), TimeSpan.FromSeconds(2), lowestBindablePort: 0);
+        try
+        {
+            Assert.Equal(1, second.Queue(q => q.RetryQueue()));
+            await Eventually.WaitUntilAsync(() => Attempts(2), TimeSpan.FromSeconds(30));
+        }
+        finally
+        {
+            await second.DisposeAsync();
+        }
+
+        var spans = Snapshot(exported).Where(a => Tag(a, TransportTracing.MessageId) == $"<{messageId}>").ToList();
+        var receive = Assert.Single(spans, a => a.OperationName == TransportTracing.ReceiveSpan);
+        var attempts = spans.Where(a => a.OperationName == TransportTracing.DeliverSpan).OrderBy(a => a.StartTimeUtc).ToList();
+        Assert.Equal(2, attempts.Count);
+        Assert.All(attempts, a =>
+        {
+            Assert.Equal(receive.TraceId, a.TraceId);
+            Assert.Equal(receive.SpanId, a.ParentSpanId);
+            Assert.Equal(ActivityKind.Client, a.Kind);
+            Assert.Equal("smtp", Tag(a, TransportTracing.Route));
+            Assert.Equal("To relay", Tag(a, TransportTracing.NextHop));
+            Assert.Equal("deferred", Tag(a, TransportTracing.Outcome));
+            Assert.StartsWith("4.", Tag(a, TransportTracing.ErrorType), StringComparison.Ordinal);
+            Assert.Equal(ActivityStatusCode.Unset, a.Status);
+        });
+        Assert.Equal(["1", "2"], attempts.Select(a => Tag(a, TransportTracing.Attempt)));
+        output.WriteLine($"attempt 2: {Tag(attempts[1], TransportTracing.Status)}");
     }
 
     [Fact]
@@ -121,13 +178,13 @@ public sealed class OpenTelemetryTests(Xunit.Abstractions.ITestOutputHelper outp
 
     public void Dispose() => Directory.Delete(root, recursive: true);
 
-    private static async Task SendAsync(int port, string messageId, params string[] moreRecipients)
+    private static async Task SendAsync(int port, string messageId, string to = "user@domain.com", params string[] moreRecipients)
     {
         using var smtp = new SmtpClient();
         await smtp.ConnectAsync("127.0.0.1", port, MailKit.Security.SecureSocketOptions.None);
         var message = new MimeMessage { MessageId = messageId, Subject = "traced" };
         message.From.Add(MailboxAddress.Parse("sender@contoso.test"));
-        message.To.Add(MailboxAddress.Parse("user@domain.com"));
+        message.To.Add(MailboxAddress.Parse(to));
         foreach (var recipient in moreRecipients)
         {
             message.To.Add(MailboxAddress.Parse(recipient));
