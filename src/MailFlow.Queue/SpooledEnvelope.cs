@@ -49,4 +49,13 @@ public sealed record SpooledEnvelope
     public string? EnvelopeId { get; init; }
 
     public required IReadOnlyList<SpooledRecipient> Recipients { get; init; }
+
+    /// <summary>
+    /// The W3C traceparent (https://www.w3.org/TR/trace-context/#traceparent-header) of the span that
+    /// received the message, so each delivery attempt joins its trace (decision 0032); null when
+    /// tracing was off at receipt (then not written, so such files are what they were), and in files
+    /// written before it was recorded.
+    /// </summary>
+    [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
+    public string? TraceParent { get; init; }
 }

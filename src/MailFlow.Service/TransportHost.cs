@@ -32,18 +32,29 @@ public static class TransportHost
         private TransportService? service;
         private ControlServer? control;
         private PrometheusEndpoint? metrics;
+        private OpenTelemetryExport? telemetry;
         private PosixSignalRegistration? hangup;
 
         public Task StartAsync(CancellationToken cancellationToken)
         {
             // Fixed now, while the process may still be root: restarts plan the same ports and find their sockets held.
             var lowestBindablePort = PrivilegedPorts.LowestBindablePort();
+            var configuration = administration.Configuration.Load();
+            var settings = configuration.Metrics;
+            if (settings.OpenTelemetryEnabled)
+            {
+                // Before the transport starts, so the first session and the queue's first delivery are traced. Read
+                // once, as the Prometheus endpoint: a restart (SIGHUP, control socket) keeps the export it began with.
+                telemetry = OpenTelemetryExport.Start(settings, configuration.Server.Name);
+                log(Severity.Info, $"OpenTelemetry: metrics and traces to {OpenTelemetryExport.Destination(settings)}");
+            }
+
             var listeners = new ListenerSet();
             try
             {
                 if (runAs is not null)
                 {
-                    SmtpReceiveServer.Bind(administration.Configuration.Load(), lowestBindablePort, listeners);
+                    SmtpReceiveServer.Bind(configuration, lowestBindablePort, listeners);
                     ProcessIdentity.DropTo(runAs);
                     log(Severity.Info, $"gave root up after binding {string.Join(", ", listeners.Endpoints)}: running as {runAs} with no supplementary groups");
                 }
@@ -53,13 +64,13 @@ public static class TransportHost
             catch
             {
                 listeners.Dispose();
+                telemetry?.Dispose();
                 throw;
             }
 
             control = ControlServer.Start(administration.Data, service);
             var running = service;
             Core.Diagnostics.TransportMetrics.ObserveQueueWith(() => running.CountQueue());
-            var settings = administration.Configuration.Load().Metrics;
             if (settings.PrometheusEnabled)
             {
                 metrics = PrometheusEndpoint.Start(System.Net.IPEndPoint.Parse(settings.PrometheusEndpoint));
@@ -108,6 +119,9 @@ public static class TransportHost
             {
                 await service.DisposeAsync();
             }
+
+            // Last, so the spans of attempts that finished while draining are flushed too.
+            telemetry?.Dispose();
         }
     }
 }

@@ -52,7 +52,7 @@ public sealed class ConfigurationStoreTests : IDisposable
     }
 
     [Fact]
-    public void A_config_json_written_before_source_generated_JSON_loads_and_saves_back_byte_for_byte()
+    public void A_config_json_written_before_source_generated_JSON_loads_and_saves_back_byte_for_byte_with_newer_settings_added()
     {
         File.WriteAllText(store.FilePath, OldConfigurationJson.InitDefaults);
 
@@ -63,7 +63,13 @@ public sealed class ConfigurationStoreTests : IDisposable
         Assert.Equal(AuthMechanisms.Tls | AuthMechanisms.Integrated | AuthMechanisms.BasicAuth | AuthMechanisms.BasicAuthRequireTLS | AuthMechanisms.ExchangeServer, loaded.ReceiveConnectors[0].AuthMechanism);
         Assert.Equal(TimeSpan.FromMinutes(10), loaded.ReceiveConnectors[0].ConnectionTimeout);
         Assert.Equal("carol@vm", Assert.Single(loaded.Mailboxes).PrimarySmtpAddress);
-        Assert.Equal(OldConfigurationJson.InitDefaults, Encoding.UTF8.GetString(ConfigurationJson.Serialize(loaded)) + "\n");
+        // Byte for byte but for the settings added since (their defaults): nothing else is renamed or reordered.
+        var since = OldConfigurationJson.InitDefaults.Replace(
+            "\"PrometheusEndpoint\": \"127.0.0.1:9464\"\n",
+            "\"PrometheusEndpoint\": \"127.0.0.1:9464\",\n    \"OpenTelemetryEnabled\": false,\n    \"OtlpEndpoint\": \"http://127.0.0.1:4318\"\n",
+            StringComparison.Ordinal);
+        Assert.NotEqual(OldConfigurationJson.InitDefaults, since);
+        Assert.Equal(since, Encoding.UTF8.GetString(ConfigurationJson.Serialize(loaded)) + "\n");
     }
 
     [Fact]
@@ -127,6 +133,8 @@ public sealed class ConfigurationStoreTests : IDisposable
     [InlineData("\"SendConnectors\": []", "\"SendConnectors\": [null]", "at $.SendConnectors[0]: null is not allowed here")]
     [InlineData("\"Bindings\": [", "\"Bindings\": [null, ", "at $.ReceiveConnectors[0].Bindings[0]: null is not allowed here")]
     [InlineData("\"HostsOverride\": {}", "\"HostsOverride\": {\"smtp.contoso.test\": null}", "at $.HostsOverride.smtp.contoso.test: null is not allowed here")]
+    [InlineData("\"OpenTelemetryEnabled\": false", "\"OpenTelemetryEnabled\": \"yes\"", "at $.Metrics.OpenTelemetryEnabled")]
+    [InlineData("\"OtlpEndpoint\": \"http://127.0.0.1:4318\"", "\"OtlpEndpoint\": \"collector\"", "$.Metrics.OtlpEndpoint: \"collector\" is not an http:// or https:// URL")]
     public void Bad_values_name_the_path_and_what_is_wrong(string find, string replace, string expected)
     {
         var text = File.ReadAllText(store.FilePath);

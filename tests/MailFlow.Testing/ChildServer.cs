@@ -69,9 +69,10 @@ public static class ChildServer
     /// <summary>
     /// Starts `mailflow serve` and returns once it printed "ready". <paramref name="launcher"/> runs it
     /// through another program first (e.g. setpriv, as a service manager would); <paramref name="application"/>
-    /// is the folder with mailflow.dll (default: the test's own output).
+    /// is the folder with mailflow.dll (default: the test's own output); <paramref name="environment"/> adds
+    /// variables to the child's environment (e.g. the OpenTelemetry SDK's OTEL_*).
     /// </summary>
-    public static async Task<Process> StartAsync(DataDirectory data, IReadOnlyList<string>? launcher = null, string? application = null)
+    public static async Task<Process> StartAsync(DataDirectory data, IReadOnlyList<string>? launcher = null, string? application = null, IReadOnlyDictionary<string, string>? environment = null)
     {
         ArgumentNullException.ThrowIfNull(data);
         var command = (launcher ?? []).Concat(["dotnet", Path.Combine(application ?? AppContext.BaseDirectory, "mailflow.dll"), "serve", "--data", data.Root]).ToList();
@@ -79,6 +80,11 @@ public static class ChildServer
         foreach (var arg in command.Skip(1))
         {
             start.ArgumentList.Add(arg);
+        }
+
+        foreach (var (name, value) in environment ?? new Dictionary<string, string>())
+        {
+            start.Environment[name] = value;
         }
 
         var process = Process.Start(start)!;

@@ -50,6 +50,13 @@ public static class ConfigurationValidator
         {
             issues.Error("$.Metrics.PrometheusEndpoint", $"\"{configuration.Metrics.PrometheusEndpoint}\" is not ip:port");
         }
+
+        // Checked whether or not the export is on, as PrometheusEndpoint is: turning it on later must not meet a bad URL.
+        if (!Uri.TryCreate(configuration.Metrics.OtlpEndpoint, UriKind.Absolute, out var otlp) || otlp.Scheme is not ("http" or "https")
+            || !string.IsNullOrEmpty(otlp.Query) || !string.IsNullOrEmpty(otlp.Fragment) || !string.IsNullOrEmpty(otlp.UserInfo))
+        {
+            issues.Error("$.Metrics.OtlpEndpoint", $"\"{configuration.Metrics.OtlpEndpoint}\" is not an http:// or https:// URL of an OTLP/HTTP collector (e.g. http://127.0.0.1:4318), without query, fragment or credentials");
+        }
         foreach (var (host, address) in configuration.HostsOverride)
         {
             if (!IPAddress.TryParse(address, out _))

@@ -35,9 +35,9 @@ public static class TransportMetrics
 
     public static void RecipientsDelivered(int count, string route) => Delivered.Add(count, new KeyValuePair<string, object?>("route", route));
 
-    public static void RecipientsDeferred(int count, string status) => Deferred.Add(count, new KeyValuePair<string, object?>("status", EnhancedCode(status)));
+    public static void RecipientsDeferred(int count, string status) => Deferred.Add(count, new KeyValuePair<string, object?>("status", TransportTracing.EnhancedCode(status)));
 
-    public static void RecipientsFailed(int count, string status) => Failed.Add(count, new KeyValuePair<string, object?>("status", EnhancedCode(status)));
+    public static void RecipientsFailed(int count, string status) => Failed.Add(count, new KeyValuePair<string, object?>("status", TransportTracing.EnhancedCode(status)));
 
     public static void TlsHandshake(string direction, string outcome) =>
         TlsHandshakes.Add(1, new KeyValuePair<string, object?>("direction", direction), new KeyValuePair<string, object?>("outcome", outcome));
@@ -47,11 +47,4 @@ public static class TransportMetrics
 
     private static IEnumerable<Measurement<long>> ObserveQueue() =>
         (queueDepth?.Invoke() ?? []).Select(s => new Measurement<long>(s.Value, new KeyValuePair<string, object?>("state", s.Key)));
-
-    /// <summary>"450 4.7.320 Certificate validation failed" → "4.7.320": a bounded label, never free text.</summary>
-    private static string EnhancedCode(string status)
-    {
-        var parts = status.Split(' ', 3);
-        return parts.Length > 1 && parts[1].Count(c => c == '.') == 2 && char.IsDigit(parts[1][0]) ? parts[1] : parts[0];
-    }
 }

@@ -28,6 +28,9 @@ internal sealed partial class SmtpSession
         public string? EnvelopeId { get; init; }
 
         public List<SpooledRecipient> Recipients { get; } = [];
+
+        /// <summary>The "smtp receive" span, from MAIL FROM to the reply that ends the transaction; null without a listener.</summary>
+        public System.Diagnostics.Activity? Trace { get; init; }
     }
 
     private Next Mail(string argument)
@@ -88,7 +91,7 @@ internal sealed partial class SmtpSession
             }
         }
 
-        envelope = new Envelope { From = path.Address, DeclaredSize = size, Body = body, SmtpUtf8 = smtpUtf8, Ret = ret, EnvelopeId = envid };
+        envelope = new Envelope { From = path.Address, DeclaredSize = size, Body = body, SmtpUtf8 = smtpUtf8, Ret = ret, EnvelopeId = envid, Trace = TransportTracing.StartReceive() };
         return Reply(SmtpReplies.SenderOk);
     }
 
@@ -426,6 +429,7 @@ internal sealed partial class SmtpSession
             Ret = envelope.Ret,
             EnvelopeId = envelope.EnvelopeId,
             Recipients = [.. envelope.Recipients],
+            TraceParent = envelope.Trace?.Id,
         };
         var acceptance = new MessageAcceptance(context.Spool.Begin(spooled));
         acceptance.WriteTrace(ReceivedHeader(spooled, now));
@@ -480,7 +484,24 @@ internal sealed partial class SmtpSession
             ReturnPath = spooled.MailFrom,
             Directionality = "Incoming",
         });
-        Reply(SmtpReplies.Queued(messageId, spooled.InternalId, connector.Fqdn));
+        var queued = SmtpReplies.Queued(messageId, spooled.InternalId, connector.Fqdn);
+        Reply(queued);
+        if (envelope?.Trace is { IsAllDataRequested: true } trace)
+        {
+            trace.SetTag(TransportTracing.Connector, connector.Identity);
+            trace.SetTag(TransportTracing.ClientAddress, spooled.ClientAddress);
+            trace.SetTag(TransportTracing.ClientPort, remote.Port);
+            trace.SetTag(TransportTracing.ServerAddress, connector.Fqdn);
+            trace.SetTag(TransportTracing.ServerPort, local.Port);
+            trace.SetTag(TransportTracing.MessageId, messageId);
+            trace.SetTag(TransportTracing.InternalMessageId, spooled.InternalId);
+            trace.SetTag(TransportTracing.NetworkMessageId, spooled.Id);
+            trace.SetTag(TransportTracing.RecipientCount, spooled.Recipients.Count);
+            trace.SetTag(TransportTracing.Size, acceptance.Size);
+            trace.SetTag(TransportTracing.Status, queued);
+            trace.SetTag(TransportTracing.Outcome, "accepted");
+        }
+
         ResetTransaction();
     }
 
@@ -496,6 +517,19 @@ internal sealed partial class SmtpSession
     /// <summary>Ends the transaction however it ended: any staging file it holds is deleted now.</summary>
     private void ResetTransaction()
     {
+        if (envelope?.Trace is { } trace)
+        {
+            if (trace.IsAllDataRequested && trace.GetTagItem(TransportTracing.Outcome) is null)
+            {
+                // RSET, a refusal after MAIL FROM, or the client gone: no 250, nothing queued.
+                trace.SetTag(TransportTracing.Connector, connector.Identity);
+                trace.SetTag(TransportTracing.ClientAddress, remote.Address.ToString());
+                trace.SetTag(TransportTracing.Outcome, "not_accepted");
+            }
+
+            trace.Dispose();
+        }
+
         envelope = null;
         bdat?.Acceptance?.Dispose();
         bdat = null;

@@ -1,5 +1,6 @@
 using MailFlow.Core.Diagnostics;
 using System.Collections.Concurrent;
+using System.Diagnostics;
 using MailFlow.Configuration.Model;
 using MailFlow.Configuration.Recipients;
 using MailFlow.Logs;
@@ -196,7 +197,7 @@ public sealed class DeliveryAgent : IAsyncDisposable
         var pending = queued.Recipients.Where(r => r.State == RecipientState.Pending).Select(r => r.Address).ToList();
         if (attempt.Now >= queued.ExpiresUtc)
         {
-            FailNow(attempt, pending, "QUEUE", "550 4.4.7 QUEUE.Expired; message expired");
+            FailTraced(attempt, pending, "queue", "QUEUE", "550 4.4.7 QUEUE.Expired; message expired");
             attempt.Expired = true;
             return attempt;
         }
@@ -219,7 +220,7 @@ public sealed class DeliveryAgent : IAsyncDisposable
                     break;
 
                 default:
-                    FailNow(attempt, recipients, "ROUTING", "550 5.4.4 Unable to route", route.Reason);
+                    FailTraced(attempt, recipients, "none", "ROUTING", "550 5.4.4 Unable to route", route.Reason);
                     break;
             }
         }
@@ -235,6 +236,7 @@ public sealed class DeliveryAgent : IAsyncDisposable
     /// </summary>
     private void DeliverLocally(MessageAttempt attempt, List<string> recipients)
     {
+        var trace = StartDeliver(attempt, "maildir", "localhost", ActivityKind.Internal, recipients.Count);
         var delivered = new List<string>();
         var unknown = new List<string>();
         foreach (var recipient in recipients)
@@ -262,6 +264,34 @@ public sealed class DeliveryAgent : IAsyncDisposable
         {
             FailNow(attempt, unknown, "RESOLVER", RecipientResolver.RecipientNotFound);
         }
+
+        TransportTracing.EndDeliver(trace, delivered.Count, 0, unknown.Count, unknown.Count > 0 ? RecipientResolver.RecipientNotFound : "250 2.0.0 delivered to Maildir");
+    }
+
+    /// <summary>A delivery attempt's span, child of the message's receive span; its tags only when a listener records them.</summary>
+    private static Activity? StartDeliver(MessageAttempt attempt, string route, string? nextHop, ActivityKind kind, int recipients)
+    {
+        var trace = TransportTracing.StartDeliver(attempt.Message.Envelope.TraceParent, kind, attempt.Now);
+        if (trace is { IsAllDataRequested: true })
+        {
+            trace.SetTag(TransportTracing.Route, route);
+            trace.SetTag(TransportTracing.NextHop, nextHop);
+            trace.SetTag(TransportTracing.MessageId, TrackingEvents.Describe(attempt.Message).MessageId);
+            trace.SetTag(TransportTracing.InternalMessageId, attempt.Message.Envelope.InternalId);
+            trace.SetTag(TransportTracing.NetworkMessageId, attempt.Message.Envelope.Id);
+            trace.SetTag(TransportTracing.RecipientCount, recipients);
+            trace.SetTag(TransportTracing.Attempt, attempt.Queued.Attempts + 1);
+        }
+
+        return trace;
+    }
+
+    /// <summary>An attempt that settles recipients without sending (expired, or no route) still shows in the message's trace.</summary>
+    private void FailTraced(MessageAttempt attempt, List<string> recipients, string route, string source, string status, string? reason = null)
+    {
+        var trace = StartDeliver(attempt, route, null, ActivityKind.Internal, recipients.Count);
+        FailNow(attempt, recipients, source, status, reason);
+        TransportTracing.EndDeliver(trace, 0, 0, recipients.Count, status);
     }
 
     /// <summary>
@@ -306,6 +336,13 @@ public sealed class DeliveryAgent : IAsyncDisposable
         }
 
         Record(item.Attempt.Queued.Id, outcomes);
+        var trace = StartDeliver(item.Attempt, "smtp", item.Destination.NextHop, ActivityKind.Client, result.Recipients.Count);
+        if (trace is { IsAllDataRequested: true })
+        {
+            trace.SetTag(TransportTracing.Connector, connectorName);
+            trace.SetTag(TransportTracing.ServerAddress, result.TargetHost);
+            trace.SetTag(TransportTracing.NetworkPeerAddress, result.TargetAddress);
+        }
 
         lock (item.Attempt.Gate)
         {
@@ -342,6 +379,14 @@ public sealed class DeliveryAgent : IAsyncDisposable
             }
 
             Track("DEFER", "SMTP", message, deferred, detail, connectorName, result.TargetHost, result.Reason);
+        }
+
+        if (trace is not null)
+        {
+            var decisive = failed.Count > 0 ? result.Recipients[failed[0]].Status
+                : deferred.Count > 0 ? result.LastErrorDetail ?? result.Recipients[deferred[0]].Status
+                : sent.Count > 0 ? result.Recipients[sent[0]].Status : string.Empty;
+            TransportTracing.EndDeliver(trace, sent.Count, deferred.Count, failed.Count, decisive);
         }
 
         if (item.Attempt.WorkSettled())
