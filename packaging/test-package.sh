@@ -136,18 +136,24 @@ stop() {
   wait "$2" || fail "mailflow serve exited with status $? on SIGTERM"
   grep -q "^stopped: sessions drained" "$3" || { cat "$3" >&2; fail "serve did not say it drained and stopped"; }
 }
+# threads_are_mailflow PID CAPEFF WHAT: every thread of PID has the mailflow uid (real, effective, saved,
+# filesystem) and exactly the effective capabilities CAPEFF.
+threads_are_mailflow() {
+  local status real effective saved filesystem
+  for status in /proc/"$1"/task/*/status; do
+    read -r _ real effective saved filesystem < <(grep '^Uid:' "$status")
+    [ "$real $effective $saved $filesystem" = "$uid $uid $uid $uid" ] || fail "$3: thread ${status%/status} runs with uids $real $effective $saved $filesystem, not $uid"
+    [ "$(awk '/^CapEff:/ { print $2 }' "$status")" = "$2" ] || fail "$3: thread ${status%/status} holds capabilities $(grep '^CapEff:' "$status"), not $2"
+  done
+}
 
 t=$SECONDS
 "${serve_as_unit[@]}" > "$work/serve.out" 2>&1 &
 serve_pid=$!
 wait_ready "$work/serve.out" "$serve_pid"
 grep -q "^listening on 0.0.0.0:25 " "$work/serve.out" || { cat "$work/serve.out" >&2; fail "mailflow serve as mailflow did not bind port 25"; }
-for status in /proc/"$serve_pid"/task/*/status; do
-  read -r _ real effective saved filesystem < <(grep '^Uid:' "$status")
-  [ "$real $effective $saved $filesystem" = "$uid $uid $uid $uid" ] || fail "thread ${status%/status} runs with uids $real $effective $saved $filesystem, not $uid"
-  # Bit 10 is CAP_NET_BIND_SERVICE: the only capability the unit grants.
-  [ "$(awk '/^CapEff:/ { print $2 }' "$status")" = 0000000000000400 ] || fail "thread ${status%/status} holds capabilities $(grep '^CapEff:' "$status")"
-done
+# Bit 10 is CAP_NET_BIND_SERVICE: the only capability the unit grants.
+threads_are_mailflow "$serve_pid" 0000000000000400 "serve as the unit starts it"
 say "serve ready as mailflow in $((SECONDS - t)) s: $(ls /proc/"$serve_pid"/task | wc -l) threads, every one uid $uid with CAP_NET_BIND_SERVICE only, listening on 25"
 
 subject="package test $version $$"
@@ -242,10 +248,8 @@ mailflow serve > "$work/root-serve.out" 2>&1 &
 serve_pid=$!
 wait_ready "$work/root-serve.out" "$serve_pid"
 grep -q "gave root up after binding .*: running as mailflow (uid $uid, gid $gid)" "$work/root-serve.out" || { cat "$work/root-serve.out" >&2; fail "serve started as root did not say it gave root up"; }
+threads_are_mailflow "$serve_pid" 0000000000000000 "serve started as root"
 for status in /proc/"$serve_pid"/task/*/status; do
-  read -r _ real effective saved filesystem < <(grep '^Uid:' "$status")
-  [ "$real $effective $saved $filesystem" = "$uid $uid $uid $uid" ] || fail "serve started as root: thread ${status%/status} has uids $real $effective $saved $filesystem"
-  [ "$(awk '/^CapEff:/ { print $2 }' "$status")" = 0000000000000000 ] || fail "serve started as root: thread ${status%/status} kept capabilities $(grep '^CapEff:' "$status")"
   [ -z "$(awk '/^Groups:/ { $1 = ""; print }' "$status" | tr -d ' ')" ] || fail "serve started as root: thread ${status%/status} kept supplementary groups"
 done
 swaks --server 127.0.0.1:25 --tls --from sender@example.org --to "postmaster@$domain" > "$work/swaks.txt" 2>&1 \
