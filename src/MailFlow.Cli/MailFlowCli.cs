@@ -145,12 +145,12 @@ public static class MailFlowCli
         // Errors at error priority when stderr is the journal: serve's "cannot listen on …" must show under journalctl -p err.
         catch (MailFlowException ex)
         {
-            OperationalLog.ForStandardError(stderr, environment).Write(Severity.Error, ex.Message);
+            OperationalLog.ForStandardError(stderr, environment).Write(Severity.Error, ex.Message + AsOwnerHint(ex.InnerException));
             return ex.Kind == MailFlowErrorKind.InvalidArgument ? UsageError : OperationFailed;
         }
         catch (UnauthorizedAccessException ex)
         {
-            OperationalLog.ForStandardError(stderr, environment).Write(Severity.Error, $"permission denied: {ex.Message}");
+            OperationalLog.ForStandardError(stderr, environment).Write(Severity.Error, $"permission denied: {ex.Message}" + AsOwnerHint(ex));
             return OperationFailed;
         }
         catch (IOException ex)
@@ -158,6 +158,21 @@ public static class MailFlowCli
             OperationalLog.ForStandardError(stderr, environment).Write(Severity.Error, ex.Message);
             return OperationFailed;
         }
+    }
+
+    /// <summary>
+    /// A file refused after a command run as root became the data directory's owner (decision 0030): say
+    /// who was reading, or "access denied" to root reads as nonsense.
+    /// </summary>
+    private static string AsOwnerHint(Exception? cause)
+    {
+        if (cause is not UnauthorizedAccessException || !Core.Security.ProcessIdentity.DroppedRoot)
+        {
+            return string.Empty;
+        }
+
+        var account = Core.Security.ProcessIdentity.ForUserId(Core.Security.ProcessIdentity.UserId, Core.Security.ProcessIdentity.GroupId).Name;
+        return $"{Environment.NewLine}  started as root, this command runs as {account}, the owner of the data directory, so what it writes stays the service's: make the file readable by {account} (docs/decisions/0030)";
     }
 
     private static Stack<string> CommandPath(ParseResult parse)

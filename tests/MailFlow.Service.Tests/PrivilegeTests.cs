@@ -110,6 +110,38 @@ public sealed class PrivilegeTests : IDisposable
         Assert.DoesNotContain("   at ", result.Output, StringComparison.Ordinal);
     }
 
+    [RootFact]
+    public void As_root_on_a_service_account_s_data_directory_a_command_reads_root_s_password_file_then_writes_as_the_account()
+    {
+        var data = PrepareOwnedByNobody(Ports.Free());
+        var secrets = Path.Combine(root, "root-only");
+        Directory.CreateDirectory(secrets);
+        File.SetUnixFileMode(secrets, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        var passwordFile = Path.Combine(secrets, "pfx-password");
+        File.WriteAllText(passwordFile, "pw\n");
+        using var ca = Certificates.Issuance.CertificateAuthority.CreateRoot("CN=Privilege Test CA");
+        using var issued = ca.IssueServerCertificate(new Certificates.Issuance.ServerCertificateSpec("CN=SERVER1.domain.com") { DnsNames = ["SERVER1.domain.com"] });
+        var pfx = Path.Combine(root, "server.pfx"); // the file itself must be readable by the account (decision 0030)
+        File.WriteAllBytes(pfx, issued.Export(System.Security.Cryptography.X509Certificates.X509ContentType.Pkcs12, "pw"));
+        File.SetUnixFileMode(pfx, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.OtherRead);
+        File.SetUnixFileMode(root, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute | UnixFileMode.OtherExecute);
+
+        var import = CliProcess.Run(["cert", "import", pfx, "--password-file", passwordFile, "--services", "SMTP", "--data", data.Root]);
+
+        Assert.True(import.Code == 0, import.Output);
+        var notNobodys = Directory.EnumerateFileSystemEntries(data.Root, "*", SearchOption.AllDirectories)
+            .Where(path => ProcessIdentity.OwnerOf(path) is { } owner && owner.UserId != nobody.UserId)
+            .ToList();
+        Assert.True(notNobodys.Count == 0, "written by someone other than the data directory's owner: " + string.Join(", ", notNobodys));
+
+        var hidden = Path.Combine(secrets, "server.pfx");
+        File.Copy(pfx, hidden);
+        var refused = CliProcess.Run(["cert", "import", hidden, "--password-file", passwordFile, "--data", data.Root]);
+        Assert.Equal(1, refused.Code);
+        Assert.Contains($"started as root, this command runs as {nobody.Name}, the owner of the data directory", refused.Output, StringComparison.Ordinal);
+        Assert.DoesNotContain("   at ", refused.Output, StringComparison.Ordinal);
+    }
+
     public void Dispose()
     {
         if (Directory.Exists(root))

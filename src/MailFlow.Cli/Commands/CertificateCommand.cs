@@ -117,9 +117,11 @@ internal static class CertificateCommand
         var command = new Command("import", "Import-ExchangeCertificate: add a CA-issued certificate with its key") { file, passwordFile, keyFile, noKey, services, friendlyName };
         command.SetAction(wrap(context =>
         {
+            // Read first: run as root, opening the data directory becomes its owner (decision 0030), who may not read root's password file.
+            var secret = Password(context, passwordFile);
             var imported = Commands(context).Import(new ImportCertificateRequest(context.Parse.GetValue(file)!)
             {
-                Password = Password(context, passwordFile),
+                Password = secret,
                 KeyFileName = context.Parse.GetValue(keyFile),
                 AllowWithoutPrivateKey = context.Parse.GetValue(noKey),
                 Services = ParseServices(context.Parse.GetValue(services)) ?? ExchangeServices.None,
