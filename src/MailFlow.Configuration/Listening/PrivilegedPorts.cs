@@ -1,3 +1,5 @@
+using MailFlow.Core.Security;
+
 namespace MailFlow.Configuration.Listening;
 
 /// <summary>Whether this process may bind ports below 1024 on Linux.</summary>
@@ -30,10 +32,7 @@ public static class PrivilegedPorts
     {
         try
         {
-            var line = File.ReadLines("/proc/self/status").FirstOrDefault(l => l.StartsWith("CapEff:", StringComparison.Ordinal));
-            return line is not null
-                && ulong.TryParse(line["CapEff:".Length..].Trim(), System.Globalization.NumberStyles.HexNumber, null, out var caps)
-                && (caps & (1UL << CapNetBindService)) != 0;
+            return (ThreadIdentity.Parse(Environment.ProcessId, File.ReadLines("/proc/self/status")).EffectiveCapabilities & (1UL << CapNetBindService)) != 0;
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {

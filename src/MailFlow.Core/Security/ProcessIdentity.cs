@@ -22,6 +22,9 @@ public static partial class ProcessIdentity
 
     public static bool IsRoot => OperatingSystem.IsLinux() && GetEffectiveUserId() == 0;
 
+    /// <summary>The effective user id: what file access and binding are checked against.</summary>
+    public static uint EffectiveUserId => GetEffectiveUserId();
+
     /// <summary>The real user id.</summary>
     public static uint UserId => GetUserId();
 

@@ -68,7 +68,7 @@ public sealed class DataDirectory
     {
         ArgumentNullException.ThrowIfNull(environment);
         // The service account the package creates owns /var/lib/mailflow: it gets the same default as root.
-        if (OperatingSystem.IsLinux() && (Posix.GetEffectiveUserId() == 0 || Security.ProcessIdentity.OwnerOf(SystemRoot)?.UserId == Posix.GetEffectiveUserId()))
+        if (OperatingSystem.IsLinux() && (Security.ProcessIdentity.EffectiveUserId == 0 || Security.ProcessIdentity.OwnerOf(SystemRoot)?.UserId == Security.ProcessIdentity.EffectiveUserId))
         {
             return SystemRoot;
         }

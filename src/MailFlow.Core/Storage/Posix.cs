@@ -3,8 +3,7 @@ using System.Runtime.InteropServices;
 namespace MailFlow.Core.Storage;
 
 /// <summary>
-/// The two POSIX calls .NET does not expose: fsync of a directory (so a rename is durable) and
-/// the real uid (to decide whether privileged ports can be bound).
+/// The POSIX call .NET does not expose: fsync of a directory (so a rename is durable).
 /// </summary>
 internal static partial class Posix
 {
@@ -19,9 +18,6 @@ internal static partial class Posix
 
     [LibraryImport("libc", EntryPoint = "close", SetLastError = true)]
     private static partial int Close(int fd);
-
-    [LibraryImport("libc", EntryPoint = "geteuid")]
-    internal static partial uint GetEffectiveUserId();
 
     /// <summary>
     /// Makes the directory entries of <paramref name="directory"/> durable. Without it a crash after
